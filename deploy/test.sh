@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The README's second command: the whole test suite. Installs what is
+# missing, then builds and runs every test twice: a release build with
+# warnings as errors, and an AddressSanitizer + UndefinedBehaviorSanitizer
+# build (leaks included: the integration tests fail when jetd leaks at exit).
+#   JET_TEST_SKIP_SANITIZE=1  skips the sanitizer pass (local iteration only)
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+jobs="$(nproc 2>/dev/null || echo 2)"
+
+"$here/deploy/install-deps.sh"
+
+run_suite() {
+  local build="$1"; shift
+  echo "== build $build ($*)"
+  "$here/deploy/build.sh" "$build" -DJET_WERROR=ON "$@"
+  echo "== test $build"
+  (cd "$build" && ctest --output-on-failure -j"$jobs")
+}
+
+run_suite "$here/build-test" -DJET_SANITIZE=OFF
+if [ "${JET_TEST_SKIP_SANITIZE:-0}" != "1" ]; then
+  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+  run_suite "$here/build-asan" -DJET_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+fi
+echo "deploy/test.sh: all suites passed"

@@ -1,0 +1,41 @@
+/* The reference executor: runs any valid graph op by op, with one temporary
+ * per value, for every op and every dtype the op accepts.
+ *
+ * Ownership: arguments are borrowed for the duration of the call. Every
+ * output is a fresh allocation from jet_mem_alloc owned by the caller (free
+ * with jet_mem_free), even when an output is a parameter or another output.
+ * On error no output is left allocated.
+ *
+ * Thread safety: any number of executions may run at once on different
+ * threads over the same (immutable) graph.
+ */
+#ifndef JET_RUNTIME_EXEC_H
+#define JET_RUNTIME_EXEC_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "jet/graph.h"
+
+typedef struct jet_buf {
+  jet_type type;
+  void *data;
+} jet_buf;
+
+/* Optional controls, checked between ops. */
+typedef struct jet_exec_ctl {
+  const atomic_int *cancelled; /* non-zero = stop with CANCELLED; may be NULL */
+  int64_t deadline_ns;         /* CLOCK_MONOTONIC ns; 0 = none -> DEADLINE_EXCEEDED */
+  uint64_t max_temp_bytes;     /* 0 = unlimited; over it -> RESOURCE_EXHAUSTED */
+} jet_exec_ctl;
+
+/* Runs g on args (types must equal g's parameter types; the caller has
+ * validated the graph). Writes g->n_outputs buffers to outs. */
+jet_status jet_exec_graph(const jet_graph *g, const jet_buf *args, uint32_t n_args, jet_buf *outs,
+                          const jet_exec_ctl *ctl) JET_MUST_USE;
+
+/* Every op has a kernel: used by the op-table completeness test. */
+typedef jet_status (*jet_kernel_fn)(const jet_node *node, const jet_buf *in, jet_buf *out);
+jet_kernel_fn jet_exec_kernel(jet_op op);
+
+#endif
