@@ -1,0 +1,317 @@
+/* jet: the command-line client of jetd.
+ *
+ *   jet [--address HOST:PORT] devices | health | stats
+ *   jet print FILE.jet | jet print --ops
+ *   jet [--address HOST:PORT] run FILE.jet [ARG ...]
+ *
+ * Exit codes: 0 ok, 1 error (printed as "error: CODE: message"), 2 usage. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jet/jet.h"
+#include "jet/text.h"
+
+#define EXIT_USAGE 2
+
+static const char usage_text[] =
+    "usage: jet [--address HOST:PORT] COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  devices              list the daemon's devices (id, kind, memory, live arrays)\n"
+    "  health               print SERVING or NOT_SERVING (exit 0 only when serving)\n"
+    "  stats                print the daemon's counters\n"
+    "  print FILE.jet       parse a graph and print it in canonical text form\n"
+    "  print --ops          list the op table (arity and attributes)\n"
+    "  run FILE.jet [ARG..] compile and run a graph; each ARG is a literal such as\n"
+    "                       'f32[3]{1, 2, 3}' or 'f32[] 2.5'; prints each output\n"
+    "\n"
+    "The address defaults to $JET_ADDRESS, then " JET_CLIENT_DEFAULT_ADDRESS ".\n";
+
+static int usage_error(const char *msg) {
+  fprintf(stderr, "jet: %s\n\n%s", msg, usage_text);
+  return EXIT_USAGE;
+}
+
+/* Prints the status and frees it; returns exit code 1. */
+static int report(jet_status st) {
+  fprintf(stderr, "error: %s: %s\n", jet_code_name(jet_status_code(st)), jet_status_message(st));
+  jet_status_free(st);
+  return 1;
+}
+
+static jet_status read_file(const char *path, char **out, size_t *len) {
+  *out = NULL;
+  *len = 0;
+  FILE *f = fopen(path, "rb");
+  if (!f) return jet_status_make(JET_NOT_FOUND, "cannot open '%s'", path);
+  jet_strbuf sb;
+  jet_strbuf_init(&sb);
+  char buf[65536];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) jet_strbuf_append(&sb, buf, n);
+  bool err = ferror(f);
+  fclose(f);
+  if (err) {
+    jet_strbuf_free(&sb);
+    return jet_status_make(JET_INVALID_ARGUMENT, "cannot read '%s'", path);
+  }
+  jet_strbuf_append(&sb, "", 0);
+  jet_status st = jet_strbuf_status(&sb);
+  if (st) {
+    jet_strbuf_free(&sb);
+    return st;
+  }
+  *len = sb.len;
+  *out = jet_strbuf_take(&sb);
+  return *out ? NULL : jet_status_oom("file contents");
+}
+
+static jet_status parse_file(const char *path, jet_graph **g) {
+  char *text;
+  size_t len;
+  JET_RETURN_IF_ERROR(read_file(path, &text, &len));
+  jet_status st = jet_graph_parse(text, len, g);
+  free(text);
+  return jet_status_annotate(st, "%s: ", path);
+}
+
+static void human_bytes(uint64_t b, char *out, size_t cap) {
+  const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = (double)b;
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    u++;
+  }
+  if (u == 0)
+    snprintf(out, cap, "%llu B", (unsigned long long)b);
+  else
+    snprintf(out, cap, "%.1f %s", v, units[u]);
+}
+
+static int cmd_devices(jet_client *c) {
+  jet_device_info *d;
+  size_t n;
+  jet_status st = jet_client_devices(c, &d, &n);
+  if (st) return report(st);
+  printf("%-4s %-8s %-25s %s\n", "ID", "KIND", "MEMORY (IN USE / LIMIT)", "LIVE ARRAYS");
+  for (size_t i = 0; i < n; i++) {
+    char used[32], limit[32], mem[80];
+    human_bytes(d[i].memory_in_use_bytes, used, sizeof used);
+    if (d[i].memory_limit_bytes)
+      human_bytes(d[i].memory_limit_bytes, limit, sizeof limit);
+    else
+      snprintf(limit, sizeof limit, "unlimited");
+    snprintf(mem, sizeof mem, "%s / %s", used, limit);
+    printf("%-4u %-8s %-25s %u\n", d[i].id, d[i].kind, mem, d[i].live_arrays);
+  }
+  jet_device_info_free(d);
+  return 0;
+}
+
+static int cmd_health(jet_client *c) {
+  int serving = 0;
+  jet_status st = jet_client_health(c, &serving);
+  if (st) return report(st);
+  printf("%s\n", serving ? "SERVING" : "NOT_SERVING");
+  return serving ? 0 : 1;
+}
+
+static int cmd_stats(jet_client *c) {
+  jet_stats s;
+  jet_status st = jet_client_stats(c, &s);
+  if (st) return report(st);
+  printf("version:               %s\n", s.version);
+  printf("uptime_ms:             %llu\n", (unsigned long long)s.uptime_ms);
+  printf("sessions:              %u\n", s.sessions);
+  printf("live_arrays:           %llu\n", (unsigned long long)s.live_arrays);
+  printf("live_bytes:            %llu\n", (unsigned long long)s.live_bytes);
+  printf("compile_cache_hits:    %llu\n", (unsigned long long)s.compile_cache_hits);
+  printf("compile_cache_misses:  %llu\n", (unsigned long long)s.compile_cache_misses);
+  printf("compile_cache_entries: %llu\n", (unsigned long long)s.compile_cache_entries);
+  printf("executions:            %llu\n", (unsigned long long)s.executions);
+  printf("in_flight:             %llu\n", (unsigned long long)s.in_flight);
+  if (s.n_methods) {
+    printf("%-36s %10s %10s\n", "METHOD", "CALLS", "ERRORS");
+    for (size_t i = 0; i < s.n_methods; i++)
+      printf("%-36s %10llu %10llu\n", s.methods[i].method,
+             (unsigned long long)s.methods[i].calls, (unsigned long long)s.methods[i].errors);
+  }
+  jet_stats_clear(&s);
+  return 0;
+}
+
+static int cmd_print_ops(void) {
+  printf("%-24s %-8s %s\n", "OP", "ARITY", "ATTRIBUTES");
+  for (int op = 0; op < JET_OP_COUNT; op++) {
+    const jet_op_info *info = jet_op_get((jet_op)op);
+    if (!info) continue;
+    char arity[16];
+    if (info->n_operands < 0)
+      snprintf(arity, sizeof arity, "variadic");
+    else
+      snprintf(arity, sizeof arity, "%d", info->n_operands);
+    jet_strbuf attrs;
+    jet_strbuf_init(&attrs);
+    for (uint32_t a = 0; a < info->n_attrs; a++) {
+      jet_strbuf_printf(&attrs, "%s%s:%s%s", a ? ", " : "", info->attrs[a].name,
+                        jet_attr_kind_name(info->attrs[a].kind),
+                        info->attrs[a].optional ? "?" : "");
+    }
+    if (attrs.len)
+      printf("%-24s %-8s %s\n", info->name, arity, attrs.data);
+    else
+      printf("%-24s %s\n", info->name, arity);
+    jet_strbuf_free(&attrs);
+  }
+  return 0;
+}
+
+static int cmd_print(int argc, char **argv) {
+  if (argc != 1) return usage_error("print takes one FILE.jet or --ops");
+  if (strcmp(argv[0], "--ops") == 0) return cmd_print_ops();
+  jet_graph *g;
+  jet_status st = parse_file(argv[0], &g);
+  if (st) return report(st);
+  jet_strbuf sb;
+  jet_strbuf_init(&sb);
+  st = jet_graph_print(g, &sb);
+  jet_graph_destroy(g);
+  if (!st) st = jet_strbuf_status(&sb);
+  if (st) {
+    jet_strbuf_free(&sb);
+    return report(st);
+  }
+  fputs(sb.data ? sb.data : "", stdout);
+  if (sb.len && sb.data[sb.len - 1] != '\n') fputc('\n', stdout);
+  jet_strbuf_free(&sb);
+  return 0;
+}
+
+static int cmd_run(const char *address, int argc, char **argv) {
+  if (argc < 1) return usage_error("run needs FILE.jet");
+  jet_graph *g;
+  jet_status st = parse_file(argv[0], &g);
+  if (st) return report(st);
+  size_t nargs = (size_t)argc - 1;
+  jet_arg *args = calloc(nargs ? nargs : 1, sizeof *args);
+  void **datas = calloc(nargs ? nargs : 1, sizeof *datas);
+  jet_client *c = NULL;
+  jet_result *res = NULL;
+  size_t nres = 0;
+  if (!args || !datas) st = jet_status_oom("arguments");
+  for (size_t i = 0; !st && i < nargs; i++) {
+    const char *lit = argv[1 + i];
+    size_t nb;
+    st = jet_literal_parse(lit, strlen(lit), &args[i].type, &datas[i], &nb);
+    if (st) {
+      st = jet_status_annotate(st, "argument %zu ('%s'): ", i, lit);
+      break;
+    }
+    args[i].kind = JET_ARG_INLINE;
+    args[i].data = datas[i];
+  }
+  if (!st && nargs != g->n_params)
+    st = jet_status_make(JET_INVALID_ARGUMENT, "graph '%s' takes %u arguments but %zu were given",
+                         g->name, g->n_params, nargs);
+  if (!st) {
+    jet_client_options o = {0};
+    o.address = address;
+    o.client_name = "jet run";
+    st = jet_client_open(&o, &c);
+  }
+  jet_executable *e = NULL;
+  if (!st) st = jet_compile_graph(c, g, NULL, 0, &e);
+  if (!st) {
+    nres = jet_executable_num_outputs(e);
+    res = calloc(nres ? nres : 1, sizeof *res);
+    if (!res) st = jet_status_oom("results");
+  }
+  if (!st) st = jet_execute_inline(e, args, nargs, res, nres);
+  if (!st) {
+    jet_strbuf sb;
+    jet_strbuf_init(&sb);
+    for (size_t i = 0; !st && i < nres; i++) {
+      st = jet_format_array(&res[i].type, res[i].data, &sb);
+      jet_strbuf_puts(&sb, "\n");
+    }
+    if (!st) st = jet_strbuf_status(&sb);
+    if (!st) fputs(sb.data ? sb.data : "", stdout);
+    jet_strbuf_free(&sb);
+    jet_results_clear(res, nres);
+  }
+  free(res);
+  jet_client_close(c);
+  for (size_t i = 0; datas && i < nargs; i++) free(datas[i]);
+  free(datas);
+  free(args);
+  jet_graph_destroy(g);
+  return st ? report(st) : 0;
+}
+
+int main(int argc, char **argv) {
+  const char *address = NULL;
+  int i = 1;
+  while (i < argc && argv[i][0] == '-' && argv[i][1] == '-') {
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      fputs(usage_text, stdout);
+      return 0;
+    }
+    if (strcmp(argv[i], "--address") == 0) {
+      if (i + 1 >= argc) return usage_error("--address needs HOST:PORT");
+      address = argv[i + 1];
+      i += 2;
+    } else if (strncmp(argv[i], "--address=", 10) == 0) {
+      address = argv[i] + 10;
+      i++;
+    } else {
+      char msg[256];
+      snprintf(msg, sizeof msg, "unknown option '%s'", argv[i]);
+      return usage_error(msg);
+    }
+  }
+  if (i < argc && strcmp(argv[i], "-h") == 0) {
+    fputs(usage_text, stdout);
+    return 0;
+  }
+  if (i >= argc) return usage_error("missing COMMAND");
+  const char *cmd = argv[i++];
+  int rest = argc - i;
+  char **rargv = argv + i;
+  if (strcmp(cmd, "help") == 0) {
+    fputs(usage_text, stdout);
+    return 0;
+  }
+  if (strcmp(cmd, "print") == 0) return cmd_print(rest, rargv);
+  if (strcmp(cmd, "run") == 0) return cmd_run(address, rest, rargv);
+  bool known = strcmp(cmd, "devices") == 0 || strcmp(cmd, "health") == 0 ||
+               strcmp(cmd, "stats") == 0;
+  if (!known) {
+    char msg[256];
+    snprintf(msg, sizeof msg, "unknown command '%s'", cmd);
+    return usage_error(msg);
+  }
+  if (rest != 0) {
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s takes no arguments", cmd);
+    return usage_error(msg);
+  }
+  jet_client_options o = {0};
+  o.address = address;
+  o.client_name = "jet cli";
+  o.no_session = strcmp(cmd, "health") == 0;
+  o.timeout_ms = 30000;
+  jet_client *c;
+  jet_status st = jet_client_open(&o, &c);
+  if (st) return report(st);
+  int rc;
+  if (strcmp(cmd, "devices") == 0)
+    rc = cmd_devices(c);
+  else if (strcmp(cmd, "health") == 0)
+    rc = cmd_health(c);
+  else
+    rc = cmd_stats(c);
+  jet_client_close(c);
+  return rc;
+}

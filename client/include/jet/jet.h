@@ -1,0 +1,512 @@
+/* libjet: the C client of jetd.
+ *
+ * A client connects to a daemon, keeps arrays on it behind handles, builds
+ * graphs (SSA programs over arrays, like JAX's jaxprs) with a builder that
+ * checks every node at once, compiles them on the daemon (optionally after
+ * transforms such as grad or vmap) and executes them on arrays sent inline or
+ * kept on the server. An eager layer runs one op at a time, like JAX's
+ * op-by-op mode.
+ *
+ *   jet_client *c;
+ *   jet_status st = jet_client_connect(NULL, &c);       // $JET_ADDRESS or 127.0.0.1:7450
+ *   float a[3] = {1, 2, 3};
+ *   jet_type t = jet_type_make(JET_F32, 1, (int64_t[]){3});
+ *   jet_array *x, *y;
+ *   st = jet_array_put(c, &t, a, &x);
+ *   st = jet_eager_unary(c, JET_OP_SQUARE, x, &y);       // y = square(x), on the server
+ *   float out[3];
+ *   st = jet_array_get(y, out, sizeof out);              // {1, 4, 9}
+ *   jet_array_free(y); jet_array_free(x);
+ *   jet_client_close(c);
+ *
+ * Errors: every function returning jet_status returns NULL on success, or a
+ * status the caller owns (free it with jet_status_free). Errors that come from
+ * the daemon keep its gRPC code and message unchanged. Functions never print.
+ *
+ * Thread safety: a jet_client may be shared by any number of threads; every
+ * call on it (and on arrays and executables belonging to it) is thread-safe,
+ * except that one jet_array must not be freed while another thread uses it.
+ * A jet_builder is single-threaded. jet_client_close must be the last call
+ * on a client, after every other thread is done with it.
+ */
+#ifndef JET_JET_H
+#define JET_JET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jet/dtype.h"
+#include "jet/graph.h"
+#include "jet/ops.h"
+#include "jet/status.h"
+#include "jet/strbuf.h"
+#include "jet/transform.h"
+#include "jet/type.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ========================================================================
+ * Clients
+ * ======================================================================== */
+
+/* Address used when none is given and $JET_ADDRESS is unset or empty. */
+#define JET_CLIENT_DEFAULT_ADDRESS "127.0.0.1:7450"
+/* Environment variable naming the daemon address. */
+#define JET_ADDRESS_ENV "JET_ADDRESS"
+
+typedef struct jet_client jet_client;
+
+/* Options of jet_client_open. Zero-initialise, then set what you need. */
+typedef struct jet_client_options {
+  /* "host:port" (any gRPC target). NULL or "" -> $JET_ADDRESS ->
+   * JET_CLIENT_DEFAULT_ADDRESS. */
+  const char *address;
+  /* Free text sent in OpenSessionRequest.client_name; NULL -> "libjet". */
+  const char *client_name;
+  /* true: open no session (only calls that use inline data, devices,
+   * health and stats work; handle calls fail with the server's error). */
+  bool no_session;
+  /* Deadline of each RPC in milliseconds (see jet_client_set_timeout_ms);
+   * 0 = none. */
+  int64_t timeout_ms;
+  /* How long connecting and opening the session may take; 0 -> 10000. */
+  int64_t connect_timeout_ms;
+} jet_client_options;
+
+/* Connects to a daemon and opens a session (the OpenSession stream stays
+ * open for the client's life; its token travels as "jet-session" metadata on
+ * every later call). address: NULL or "" -> $JET_ADDRESS -> "127.0.0.1:7450".
+ * Fails with UNAVAILABLE (or the server's status) when no daemon answers.
+ * On success *out is a new client; destroy it with jet_client_close. */
+jet_status jet_client_connect(const char *address, jet_client **out) JET_MUST_USE;
+
+/* Like jet_client_connect with options (opts may be NULL for defaults). */
+jet_status jet_client_open(const jet_client_options *opts, jet_client **out) JET_MUST_USE;
+
+/* Cancels the session stream (the daemon then frees every array of the
+ * session), frees the client-side executable cache and destroys the
+ * channel. Arrays still held by the caller must afterwards be released with
+ * jet_array_release (not jet_array_free). NULL is allowed. */
+void jet_client_close(jet_client *c);
+
+/* Deadline applied to each later RPC of this client, in milliseconds from its
+ * start; 0 = no deadline (the default). An RPC past its deadline fails with
+ * DEADLINE_EXCEEDED. Thread-safe. */
+void jet_client_set_timeout_ms(jet_client *c, int64_t ms);
+int64_t jet_client_timeout_ms(const jet_client *c);
+
+/* The resolved address (borrowed, valid until close). */
+const char *jet_client_address(const jet_client *c);
+/* The session token ("" when opened with no_session). Borrowed. */
+const char *jet_client_session(const jet_client *c);
+
+/* ------------------------------------------------------------------------
+ * Devices, health, statistics
+ * ------------------------------------------------------------------------ */
+
+typedef struct jet_device_info {
+  uint32_t id;
+  char kind[32];                /* "cpu"; truncated if longer */
+  uint64_t memory_limit_bytes;  /* 0 = unlimited */
+  uint64_t memory_in_use_bytes;
+  uint32_t live_arrays;
+} jet_device_info;
+
+/* GetDevices. *out is a malloc'd array of *n entries (NULL when *n == 0);
+ * free it with jet_device_info_free. */
+jet_status jet_client_devices(jet_client *c, jet_device_info **out, size_t *n) JET_MUST_USE;
+void jet_device_info_free(jet_device_info *devices);
+
+/* /grpc.health.v1.Health/Check for the whole server (service ""). *serving
+ * is 1 when the answer is SERVING, 0 for any other answer. An RPC failure
+ * (no daemon: UNAVAILABLE) is returned as a status. */
+jet_status jet_client_health(jet_client *c, int *serving) JET_MUST_USE;
+
+typedef struct jet_method_stats {
+  char *method; /* e.g. "/jet.v1.Jet/Execute"; malloc'd */
+  uint64_t calls;
+  uint64_t errors;
+} jet_method_stats;
+
+/* The fields of GetStatsResponse. */
+typedef struct jet_stats {
+  uint64_t uptime_ms;
+  uint32_t sessions;
+  uint64_t live_arrays;
+  uint64_t live_bytes;
+  uint64_t compile_cache_hits;
+  uint64_t compile_cache_misses;
+  uint64_t compile_cache_entries;
+  uint64_t executions;
+  uint64_t in_flight;
+  size_t n_methods;
+  jet_method_stats *methods; /* malloc'd [n_methods] */
+  char *version;             /* malloc'd, never NULL after success */
+} jet_stats;
+
+/* GetStats. *out is overwritten (not freed first); release it with
+ * jet_stats_clear. */
+jet_status jet_client_stats(jet_client *c, jet_stats *out) JET_MUST_USE;
+/* Frees what jet_client_stats allocated and zeroes *s. NULL is allowed. */
+void jet_stats_clear(jet_stats *s);
+
+/* ========================================================================
+ * Arrays kept on the server
+ * ======================================================================== */
+
+/* An array on the daemon: its handle id, type and owning client. Owned by
+ * the caller: free it with jet_array_free (deletes it on the server) or
+ * jet_array_release (local only). */
+typedef struct jet_array jet_array;
+
+/* Uploads type + data (jet_type_nbytes(type) bytes, little-endian row-major)
+ * to device 0 with PutArray, in chunks of JET_CHUNK_BYTES, so arrays of any
+ * size move without extra copies. On success *out is the new array. */
+jet_status jet_array_put(jet_client *c, const jet_type *type, const void *data,
+                         jet_array **out) JET_MUST_USE;
+/* Like jet_array_put, onto the given device id. */
+jet_status jet_array_put_device(jet_client *c, const jet_type *type, const void *data,
+                                uint32_t device, jet_array **out) JET_MUST_USE;
+
+/* Downloads the array into dst (cap bytes; must be >= jet_type_nbytes of its
+ * type, else INVALID_ARGUMENT before any RPC). The server's chunks are checked
+ * against the type: DATA_LOSS if their total length differs. */
+jet_status jet_array_get(const jet_array *arr, void *dst, size_t cap) JET_MUST_USE;
+
+/* Like jet_array_get into a new malloc'd buffer (*data, *nbytes; caller
+ * frees with free()). */
+jet_status jet_array_get_alloc(const jet_array *arr, void **data, size_t *nbytes) JET_MUST_USE;
+
+/* The array's type (borrowed, valid until the array is freed). */
+const jet_type *jet_array_type(const jet_array *arr);
+/* The handle id (borrowed). */
+const char *jet_array_id(const jet_array *arr);
+/* The owning client. */
+jet_client *jet_array_client(const jet_array *arr);
+
+/* Wraps an existing handle id (for example one returned by another tool)
+ * as a jet_array of client c without any RPC. Mostly for tests. */
+jet_status jet_array_wrap(jet_client *c, const char *id, const jet_type *type,
+                          jet_array **out) JET_MUST_USE;
+
+/* Deletes the array on the server (DeleteArray) and frees the struct; the
+ * struct is freed even when the RPC fails (the status is returned). NULL is
+ * allowed (returns NULL). Must not be used after jet_client_close. */
+jet_status jet_array_free(jet_array *arr) JET_MUST_USE;
+/* Frees the struct only, without any RPC (after jet_client_close, or when
+ * the server side is known to be gone). NULL is allowed. */
+void jet_array_release(jet_array *arr);
+
+/* ========================================================================
+ * Graph builder
+ * ======================================================================== */
+
+/* Builds one jet_graph (graph.h). Every op function adds one node, checked
+ * at once with the shared shape inference. On error it returns JET_NO_VALUE
+ * and records the first error, whose message names the function and node,
+ * e.g. "jet_add: node 3 (add): operand 1 has dtype i32 but operand 0 has
+ * f32"; later calls (in particular those given JET_NO_VALUE) return
+ * JET_NO_VALUE and record nothing new. So a whole graph can be built without
+ * checks, and jet_builder_return (or jet_builder_status) says whether it
+ * worked. Single-threaded. */
+typedef struct jet_builder jet_builder;
+
+/* NULL on out-of-memory. name may be NULL (""). */
+jet_builder *jet_builder_create(const char *name);
+/* Frees the builder and its graph. NULL is allowed. */
+void jet_builder_destroy(jet_builder *b);
+
+/* The graph being built (owned by the builder). */
+jet_graph *jet_builder_graph(jet_builder *b);
+/* A copy of the first recorded error (caller frees), NULL if none. */
+jet_status jet_builder_status(const jet_builder *b) JET_MUST_USE;
+/* Type of a value of the graph; NULL for JET_NO_VALUE or an unknown id. */
+const jet_type *jet_builder_value_type(const jet_builder *b, jet_value v);
+
+/* Adds a parameter (all parameters come before the first node). */
+jet_value jet_builder_param(jet_builder *b, const jet_type *type);
+
+/* Sets the graph's outputs. Returns a copy of the builder's first error (of
+ * this call or any earlier one), NULL when the graph is complete. */
+jet_status jet_builder_return(jet_builder *b, const jet_value *outs, size_t n) JET_MUST_USE;
+
+/* Any op, with attributes given as jet_attr (graph.h). Returns the first
+ * result (ops other than call have exactly one). */
+jet_value jet_op_node(jet_builder *b, jet_op op, const jet_value *args, size_t n,
+                      const jet_attr *attrs, size_t n_attrs);
+
+/* Elementwise unary ops, one function each: jet_<name>(b, x) for
+ *   neg abs sign floor ceil round is_finite exp exp2 ln log1p expm1 sqrt
+ *   rsqrt tanh logistic sin cos tan asin acos atan sinh cosh erf erf_inv
+ *   square not stop_gradient
+ * jet_ln is the op "log" (natural logarithm); it is not called jet_log
+ * because the daemon's logger owns that name. round uses the server's
+ * default rounding_method; set it with jet_round_method. */
+#define JET_BUILDER_UNARY_OPS(X)                                                          \
+  X(neg, NEG) X(abs, ABS) X(sign, SIGN) X(floor, FLOOR) X(ceil, CEIL) X(round, ROUND)    \
+  X(is_finite, IS_FINITE) X(exp, EXP) X(exp2, EXP2) X(ln, LOG) X(log1p, LOG1P)           \
+  X(expm1, EXPM1) X(sqrt, SQRT) X(rsqrt, RSQRT) X(tanh, TANH) X(logistic, LOGISTIC)       \
+  X(sin, SIN) X(cos, COS) X(tan, TAN) X(asin, ASIN) X(acos, ACOS) X(atan, ATAN)           \
+  X(sinh, SINH) X(cosh, COSH) X(erf, ERF) X(erf_inv, ERF_INV) X(square, SQUARE)           \
+  X(not, NOT) X(stop_gradient, STOP_GRADIENT)
+
+/* Elementwise binary ops and comparisons: jet_<name>(b, x, y) for
+ *   add sub mul div rem pow max min atan2 and or xor shift_left
+ *   shift_right_logical shift_right_arithmetic eq ne lt le gt ge */
+#define JET_BUILDER_BINARY_OPS(X)                                                         \
+  X(add, ADD) X(sub, SUB) X(mul, MUL) X(div, DIV) X(rem, REM) X(pow, POW) X(max, MAX)     \
+  X(min, MIN) X(atan2, ATAN2) X(and, AND) X(or, OR) X(xor, XOR) X(shift_left, SHIFT_LEFT) \
+  X(shift_right_logical, SHIFT_RIGHT_LOGICAL)                                             \
+  X(shift_right_arithmetic, SHIFT_RIGHT_ARITHMETIC) X(eq, EQ) X(ne, NE) X(lt, LT)         \
+  X(le, LE) X(gt, GT) X(ge, GE)
+
+#define JET__DECL_UNARY(fn, E) jet_value jet_##fn(jet_builder *b, jet_value x);
+#define JET__DECL_BINARY(fn, E) jet_value jet_##fn(jet_builder *b, jet_value x, jet_value y);
+JET_BUILDER_UNARY_OPS(JET__DECL_UNARY)
+JET_BUILDER_BINARY_OPS(JET__DECL_BINARY)
+#undef JET__DECL_UNARY
+#undef JET__DECL_BINARY
+
+/* round with an explicit rounding_method (0 = away from zero, 1 = to even). */
+jet_value jet_round_method(jet_builder *b, jet_value x, int64_t rounding_method);
+/* x ** y for a constant integer y. */
+jet_value jet_integer_pow(jet_builder *b, jet_value x, int64_t y);
+
+/* select(pred, on_true, on_false); clamp(lo, x, hi). */
+jet_value jet_select(jet_builder *b, jet_value pred, jet_value on_true, jet_value on_false);
+jet_value jet_clamp(jet_builder *b, jet_value lo, jet_value x, jet_value hi);
+
+/* convert_element_type and bitcast_convert_type. */
+jet_value jet_convert(jet_builder *b, jet_value x, jet_dtype new_dtype);
+jet_value jet_bitcast_convert(jet_builder *b, jet_value x, jet_dtype new_dtype);
+
+/* Shapes. Integer lists are (pointer, count); a count of 0 allows NULL. */
+jet_value jet_broadcast_in_dim(jet_builder *b, jet_value x, const int64_t *shape, size_t rank,
+                               const int64_t *broadcast_dimensions, size_t n);
+jet_value jet_reshape(jet_builder *b, jet_value x, const int64_t *new_sizes, size_t n);
+jet_value jet_transpose(jet_builder *b, jet_value x, const int64_t *permutation, size_t n);
+jet_value jet_squeeze(jet_builder *b, jet_value x, const int64_t *dimensions, size_t n);
+jet_value jet_expand_dims(jet_builder *b, jet_value x, const int64_t *dimensions, size_t n);
+jet_value jet_rev(jet_builder *b, jet_value x, const int64_t *dimensions, size_t n);
+/* strides may be NULL (all 1). start, limit (and strides) have n entries. */
+jet_value jet_slice(jet_builder *b, jet_value x, const int64_t *start_indices,
+                    const int64_t *limit_indices, const int64_t *strides, size_t n);
+/* dynamic_slice(x, *start_indices): one integer scalar value per dim of x. */
+jet_value jet_dynamic_slice(jet_builder *b, jet_value x, const jet_value *start_indices,
+                            size_t n_starts, const int64_t *slice_sizes, size_t n_sizes);
+/* dynamic_update_slice(x, update, *start_indices). */
+jet_value jet_dynamic_update_slice(jet_builder *b, jet_value x, jet_value update,
+                                   const jet_value *start_indices, size_t n_starts);
+jet_value jet_concatenate(jet_builder *b, const jet_value *xs, size_t n, int64_t dimension);
+/* padding_config: (lo, hi, interior) per dim of x, flattened (n = 3*rank). */
+jet_value jet_pad(jet_builder *b, jet_value x, jet_value padding_value,
+                  const int64_t *padding_config, size_t n);
+jet_value jet_iota(jet_builder *b, jet_dtype dtype, const int64_t *shape, size_t rank,
+                   int64_t dimension);
+
+/* Dimension numbers of gather (XLA's, index vector in the last dim of the
+ * indices). Lists with a count of 0 are left out (the optional batching
+ * dims) or sent empty (required ones). mode: 0 = clip, 1 = fill,
+ * JET_MODE_DEFAULT = let the server choose. */
+#define JET_MODE_DEFAULT (-1)
+typedef struct jet_gather_dims {
+  const int64_t *offset_dims;
+  size_t n_offset_dims;
+  const int64_t *collapsed_slice_dims;
+  size_t n_collapsed_slice_dims;
+  const int64_t *start_index_map;
+  size_t n_start_index_map;
+  const int64_t *operand_batching_dims;
+  size_t n_operand_batching_dims;
+  const int64_t *start_indices_batching_dims;
+  size_t n_start_indices_batching_dims;
+  const int64_t *slice_sizes;
+  size_t n_slice_sizes;
+  int64_t mode;
+} jet_gather_dims;
+jet_value jet_gather(jet_builder *b, jet_value operand, jet_value start_indices,
+                     const jet_gather_dims *dims);
+
+/* Dimension numbers of scatter-add; mode as for gather. */
+typedef struct jet_scatter_dims {
+  const int64_t *update_window_dims;
+  size_t n_update_window_dims;
+  const int64_t *inserted_window_dims;
+  size_t n_inserted_window_dims;
+  const int64_t *scatter_dims_to_operand_dims;
+  size_t n_scatter_dims_to_operand_dims;
+  const int64_t *operand_batching_dims;
+  size_t n_operand_batching_dims;
+  const int64_t *scatter_indices_batching_dims;
+  size_t n_scatter_indices_batching_dims;
+  int64_t mode;
+} jet_scatter_dims;
+jet_value jet_scatter_add(jet_builder *b, jet_value operand, jet_value scatter_indices,
+                          jet_value updates, const jet_scatter_dims *dims);
+
+/* Reductions over the listed axes. */
+jet_value jet_reduce_sum(jet_builder *b, jet_value x, const int64_t *axes, size_t n);
+jet_value jet_reduce_max(jet_builder *b, jet_value x, const int64_t *axes, size_t n);
+jet_value jet_reduce_min(jet_builder *b, jet_value x, const int64_t *axes, size_t n);
+jet_value jet_reduce_prod(jet_builder *b, jet_value x, const int64_t *axes, size_t n);
+jet_value jet_argmax(jet_builder *b, jet_value x, const int64_t *axes, size_t n,
+                     jet_dtype index_dtype);
+jet_value jet_argmin(jet_builder *b, jet_value x, const int64_t *axes, size_t n,
+                     jet_dtype index_dtype);
+jet_value jet_cumsum(jet_builder *b, jet_value x, int64_t axis, bool reverse);
+
+/* dot_general(lhs, rhs) with contracting and batch dimensions (the batch
+ * lists may be NULL/0). jet_dot_general_typed also sets
+ * preferred_element_type. */
+jet_value jet_dot_general(jet_builder *b, jet_value lhs, jet_value rhs, const int64_t *lhs_contract,
+                          size_t n_lc, const int64_t *rhs_contract, size_t n_rc,
+                          const int64_t *lhs_batch, size_t n_lb, const int64_t *rhs_batch,
+                          size_t n_rb);
+jet_value jet_dot_general_typed(jet_builder *b, jet_value lhs, jet_value rhs,
+                                const int64_t *lhs_contract, size_t n_lc,
+                                const int64_t *rhs_contract, size_t n_rc,
+                                const int64_t *lhs_batch, size_t n_lb, const int64_t *rhs_batch,
+                                size_t n_rb, jet_dtype preferred_element_type);
+
+/* A constant: jet_type_nbytes(type) bytes of data, copied into the graph. */
+jet_value jet_constant(jet_builder *b, const jet_type *type, const void *data);
+
+/* call(*args): calls the graph built by `callee` (which must be complete:
+ * jet_builder_return done), after the transforms tf[0..n_tf) (innermost
+ * first). The callee's graph is copied into b's graph, so callee may be
+ * destroyed afterwards. The result value ids go to outs[0..min(n_results,
+ * outs_cap)) (outs may be NULL when outs_cap is 0); returns the first result
+ * (or JET_NO_VALUE on error, or when the callee has no outputs). */
+jet_value jet_call(jet_builder *b, jet_builder *callee, const jet_value *args, size_t n,
+                   const jet_transform *tf, size_t n_tf, jet_value *outs, size_t outs_cap);
+/* Number of results of the node that defined v (1 for most ops). */
+uint32_t jet_builder_num_results(const jet_builder *b, jet_value v);
+
+/* ========================================================================
+ * Compile and execute
+ * ======================================================================== */
+
+/* A compiled executable on the daemon: its id (content hash) and output
+ * types. Owned by the client (shared by every caller that compiles the same
+ * graph); valid until jet_client_close; never freed by the caller. */
+typedef struct jet_executable jet_executable;
+
+typedef struct jet_compile_options {
+  /* CompileRequest.arg_types; NULL/0 = the graph's parameter types. */
+  const jet_type *arg_types;
+  size_t n_arg_types;
+  /* Ask the server for the compiled graph's text (jet_compile_info.text). */
+  bool return_text;
+  /* Send the Compile RPC even when the client-side cache has the graph. */
+  bool bypass_cache;
+} jet_compile_options;
+
+typedef struct jet_compile_info {
+  bool client_cache_hit; /* no RPC was sent */
+  bool server_cache_hit; /* CompileResponse.cache_hit (false when no RPC) */
+  char *text;            /* malloc'd when return_text was set, else NULL */
+} jet_compile_info;
+void jet_compile_info_clear(jet_compile_info *info);
+
+/* Compiles the builder's graph (jet_builder_return must have succeeded; a
+ * recorded builder error is returned as is) after the transforms tf[0..n_tf)
+ * (innermost first; tf may be NULL when n_tf is 0). The client caches
+ * executables by jet_graph_hash: compiling the same graph again sends no
+ * RPC. *out is owned by the client. */
+jet_status jet_compile(jet_client *c, jet_builder *b, const jet_transform *tf, size_t n_tf,
+                       jet_executable **out) JET_MUST_USE;
+/* The same for a finished jet_graph (e.g. from jet_graph_parse). */
+jet_status jet_compile_graph(jet_client *c, const jet_graph *g, const jet_transform *tf,
+                             size_t n_tf, jet_executable **out) JET_MUST_USE;
+/* With options (may be NULL) and details (info may be NULL; clear it with
+ * jet_compile_info_clear). */
+jet_status jet_compile_ex(jet_client *c, const jet_graph *g, const jet_transform *tf, size_t n_tf,
+                          const jet_compile_options *opts, jet_executable **out,
+                          jet_compile_info *info) JET_MUST_USE;
+
+size_t jet_executable_num_outputs(const jet_executable *e);
+/* NULL when i is out of range. Borrowed. */
+const jet_type *jet_executable_output_type(const jet_executable *e, size_t i);
+/* The executable id (32 hex digits from the server). Borrowed. */
+const char *jet_executable_id(const jet_executable *e);
+jet_client *jet_executable_client(const jet_executable *e);
+
+/* An argument of jet_execute: an array on the server, or inline data. */
+typedef enum jet_arg_kind { JET_ARG_ARRAY = 0, JET_ARG_INLINE = 1 } jet_arg_kind;
+typedef struct jet_arg {
+  jet_arg_kind kind;
+  const jet_array *array; /* JET_ARG_ARRAY */
+  jet_type type;          /* JET_ARG_INLINE */
+  const void *data;       /* JET_ARG_INLINE: jet_type_nbytes(&type) bytes, borrowed */
+} jet_arg;
+
+static inline jet_arg jet_arg_of_array(const jet_array *a) {
+  jet_arg r = {JET_ARG_ARRAY, a, {JET_DTYPE_INVALID, 0, {0}}, NULL};
+  return r;
+}
+static inline jet_arg jet_arg_inline(const jet_type *t, const void *data) {
+  jet_arg r = {JET_ARG_INLINE, NULL, *t, data};
+  return r;
+}
+
+/* One output of jet_execute. Set keep_on_server before the call; after it,
+ * `type` is the output type and either `data`/`nbytes` (inline: malloc'd,
+ * freed by jet_result_clear) or `array` (kept on the server: owned by the
+ * caller, who frees it with jet_array_free) is set. */
+typedef struct jet_result {
+  bool keep_on_server; /* in */
+  jet_type type;       /* out */
+  void *data;          /* out, inline */
+  size_t nbytes;       /* out, inline */
+  jet_array *array;    /* out, kept */
+} jet_result;
+
+/* Frees an inline result's data and zeroes data/nbytes. Does not touch
+ * `array`. NULL is allowed. */
+void jet_result_clear(jet_result *r);
+/* jet_result_clear on each of n results. */
+void jet_results_clear(jet_result *r, size_t n);
+
+/* Runs e on the arguments. n_results must equal jet_executable_num_outputs;
+ * each result's keep_on_server chooses where its output goes. On error no
+ * result holds anything (all data/array fields are NULL). */
+jet_status jet_execute(jet_executable *e, const jet_arg *args, size_t n_args, jet_result *results,
+                       size_t n_results) JET_MUST_USE;
+/* jet_execute with every output inline. */
+jet_status jet_execute_inline(jet_executable *e, const jet_arg *args, size_t n_args,
+                              jet_result *results, size_t n_results) JET_MUST_USE;
+
+/* ========================================================================
+ * Eager (op-by-op) layer
+ * ======================================================================== */
+
+/* Runs one op on arrays kept on the server, like JAX's op-by-op mode: builds
+ * the one-node graph over the arguments' types, compiles it (cached by the
+ * client and the server) and executes it with handles; the (first) result
+ * stays on the server as a new array *out. */
+jet_status jet_eager(jet_client *c, jet_op op, jet_array *const *args, size_t n,
+                     const jet_attr *attrs, size_t n_attrs, jet_array **out) JET_MUST_USE;
+jet_status jet_eager_unary(jet_client *c, jet_op op, jet_array *x, jet_array **out) JET_MUST_USE;
+jet_status jet_eager_binary(jet_client *c, jet_op op, jet_array *x, jet_array *y,
+                            jet_array **out) JET_MUST_USE;
+
+/* ========================================================================
+ * Formatting (numpy style)
+ * ======================================================================== */
+
+/* Appends the array the way numpy prints it with print(): scalars as
+ * "0.0", "6.0", "-2.5066283", "7", "True"; arrays as "[1. 4. 9.]",
+ * "[1 2 3]", "[ True False]", with columns padded to equal width and nested
+ * brackets for higher ranks ("[[1 2]\n [3 4]]"). Floats print the shortest
+ * decimal that round-trips in the array's dtype. data holds
+ * jet_type_nbytes(type) bytes. Errors: INVALID_ARGUMENT for unsupported
+ * dtypes; out-of-memory through the strbuf's flag. */
+jet_status jet_format_array(const jet_type *type, const void *data, jet_strbuf *sb) JET_MUST_USE;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

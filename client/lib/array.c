@@ -1,0 +1,230 @@
+/* jet_array: arrays kept on the daemon (PutArray, GetArray, DeleteArray). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <grpc/byte_buffer.h>
+
+#include "client_internal.h"
+#include "jet/limits.h"
+#include "jet/protoconv.h"
+#include "jet/rpc_codec.h"
+#include "jet/v1/jet.pb-c.h"
+
+jet_array *jet__array_new(jet_client *c, const char *id, const jet_type *type) {
+  jet_array *a = calloc(1, sizeof *a);
+  if (!a) return NULL;
+  size_t n = strlen(id);
+  a->id = malloc(n + 1);
+  if (!a->id) {
+    free(a);
+    return NULL;
+  }
+  memcpy(a->id, id, n + 1);
+  a->client = c;
+  a->type = *type;
+  return a;
+}
+
+const jet_type *jet_array_type(const jet_array *arr) { return arr ? &arr->type : NULL; }
+const char *jet_array_id(const jet_array *arr) { return arr ? arr->id : ""; }
+jet_client *jet_array_client(const jet_array *arr) { return arr ? arr->client : NULL; }
+
+jet_status jet_array_wrap(jet_client *c, const char *id, const jet_type *type, jet_array **out) {
+  if (!c || !id || !type || !out)
+    return jet_status_make(JET_INVALID_ARGUMENT, "jet_array_wrap: NULL argument");
+  *out = NULL;
+  JET_RETURN_IF_ERROR(jet_type_check(type, "jet_array_wrap: type"));
+  *out = jet__array_new(c, id, type);
+  return *out ? NULL : jet_status_oom("jet_array");
+}
+
+void jet_array_release(jet_array *arr) {
+  if (!arr) return;
+  free(arr->id);
+  free(arr);
+}
+
+jet_status jet_array_free(jet_array *arr) {
+  if (!arr) return NULL;
+  Jet__V1__DeleteArrayRequest req = JET__V1__DELETE_ARRAY_REQUEST__INIT;
+  Jet__V1__ArrayHandle h = JET__V1__ARRAY_HANDLE__INIT;
+  Jet__V1__ArrayHandle *hp = &h;
+  h.id = arr->id;
+  req.n_handles = 1;
+  req.handles = &hp;
+  jet_status st = NULL;
+  jet_arena *arena = jet_arena_create(256);
+  if (!arena) {
+    st = jet_status_oom("DeleteArray response");
+  } else {
+    ProtobufCMessage *m = NULL;
+    st = jet__rpc_unary(arr->client, JET__M_DELETE_ARRAY, true, &req.base,
+                        &jet__v1__delete_array_response__descriptor, arena, &m);
+    jet_arena_destroy(arena);
+  }
+  jet_array_release(arr);
+  return st;
+}
+
+jet_status jet_array_put_device(jet_client *c, const jet_type *type, const void *data,
+                                uint32_t device, jet_array **out) {
+  if (!c || !type || !out)
+    return jet_status_make(JET_INVALID_ARGUMENT, "jet_array_put: NULL argument");
+  *out = NULL;
+  JET_RETURN_IF_ERROR(jet_type_check(type, "jet_array_put: type"));
+  size_t nbytes = jet_type_nbytes(type);
+  if (nbytes > 0 && !data)
+    return jet_status_make(JET_INVALID_ARGUMENT, "jet_array_put: data is NULL for %zu bytes",
+                           nbytes);
+  jet_arena *arena = jet_arena_create(1024);
+  if (!arena) return jet_status_oom("PutArray request");
+  Jet__V1__TensorType pbt = JET__V1__TENSOR_TYPE__INIT;
+  jet_status st = jet_type_to_proto(type, arena, &pbt);
+  if (st) {
+    jet_arena_destroy(arena);
+    return st;
+  }
+  jet__rpc_call call;
+  st = jet__rpc_start(c, JET__M_PUT_ARRAY, true, &call);
+  if (st) {
+    jet_arena_destroy(arena);
+    return st;
+  }
+  jet_status local = NULL;
+  size_t off = 0;
+  bool first = true;
+  bool ok = true;
+  while (ok && (first || off < nbytes)) {
+    Jet__V1__PutArrayChunk chunk = JET__V1__PUT_ARRAY_CHUNK__INIT;
+    if (first) {
+      chunk.type = &pbt;
+      chunk.device = device;
+    }
+    size_t len = nbytes - off;
+    if (len > JET_CHUNK_BYTES) len = JET_CHUNK_BYTES;
+    chunk.data.len = len;
+    chunk.data.data = len ? (uint8_t *)data + off : NULL;
+    ok = jet__rpc_send(&call, &chunk.base, &local);
+    off += len;
+    first = false;
+  }
+  grpc_byte_buffer *bb = NULL;
+  if (!local) {
+    /* Even after a failed send the status explains it; read the reply. */
+    (void)jet__rpc_close_send(&call);
+    (void)jet__rpc_recv(&call, &bb);
+  }
+  st = jet__rpc_finish(&call, local);
+  if (!st) {
+    ProtobufCMessage *m = NULL;
+    st = jet_rpc_unpack(bb, &jet__v1__put_array_response__descriptor, arena, &m);
+    if (!st) {
+      const Jet__V1__PutArrayResponse *r = (const Jet__V1__PutArrayResponse *)m;
+      if (!r->handle || !r->handle->id || !r->handle->id[0]) {
+        st = jet_status_make(JET_INTERNAL, "PutArray: the server's reply has no handle");
+      } else {
+        *out = jet__array_new(c, r->handle->id, type);
+        if (!*out) st = jet_status_oom("jet_array");
+      }
+    }
+  }
+  if (bb) grpc_byte_buffer_destroy(bb);
+  jet_arena_destroy(arena);
+  return st;
+}
+
+jet_status jet_array_put(jet_client *c, const jet_type *type, const void *data, jet_array **out) {
+  return jet_array_put_device(c, type, data, 0, out);
+}
+
+jet_status jet_array_get(const jet_array *arr, void *dst, size_t cap) {
+  if (!arr) return jet_status_make(JET_INVALID_ARGUMENT, "jet_array_get: array is NULL");
+  size_t nbytes = jet_type_nbytes(&arr->type);
+  if (cap < nbytes)
+    return jet_status_make(JET_INVALID_ARGUMENT,
+                           "jet_array_get: the buffer holds %zu bytes but array %s needs %zu",
+                           cap, arr->id, nbytes);
+  if (nbytes > 0 && !dst)
+    return jet_status_make(JET_INVALID_ARGUMENT, "jet_array_get: dst is NULL");
+  Jet__V1__GetArrayRequest req = JET__V1__GET_ARRAY_REQUEST__INIT;
+  Jet__V1__ArrayHandle h = JET__V1__ARRAY_HANDLE__INIT;
+  h.id = arr->id;
+  req.handle = &h;
+  req.chunk_bytes = JET_CHUNK_BYTES;
+  jet__rpc_call call;
+  JET_RETURN_IF_ERROR(jet__rpc_start(arr->client, JET__M_GET_ARRAY, true, &call));
+  jet_status local = NULL;
+  if (!jet__rpc_send(&call, &req.base, &local) || !jet__rpc_close_send(&call)) {
+    return jet__rpc_finish(&call, local);
+  }
+  size_t off = 0;
+  bool first = true;
+  for (;;) {
+    grpc_byte_buffer *bb = NULL;
+    if (!jet__rpc_recv(&call, &bb) || !bb) break;
+    jet_arena *arena = jet_arena_create(4096);
+    if (!arena) {
+      grpc_byte_buffer_destroy(bb);
+      local = jet_status_oom("GetArray chunk");
+      break;
+    }
+    ProtobufCMessage *m = NULL;
+    local = jet_rpc_unpack(bb, &jet__v1__get_array_chunk__descriptor, arena, &m);
+    grpc_byte_buffer_destroy(bb);
+    if (!local) {
+      const Jet__V1__GetArrayChunk *ch = (const Jet__V1__GetArrayChunk *)m;
+      if (first) {
+        jet_type t;
+        if (!ch->type) {
+          local = jet_status_make(JET_DATA_LOSS, "GetArray %s: the first chunk has no type",
+                                  arr->id);
+        } else if (!(local = jet_type_from_proto(ch->type, "GetArrayChunk.type", &t)) &&
+                   !jet_type_equal(&t, &arr->type)) {
+          char a[JET_TYPE_STR_MAX], b[JET_TYPE_STR_MAX];
+          local = jet_status_make(JET_DATA_LOSS, "GetArray %s: the server says type %s, not %s",
+                                  arr->id, jet_type_str(&t, a, sizeof a),
+                                  jet_type_str(&arr->type, b, sizeof b));
+        }
+        first = false;
+      }
+      if (!local) {
+        if (ch->data.len > nbytes - off) {
+          local = jet_status_make(JET_DATA_LOSS,
+                                  "GetArray %s: the server sent more than the %zu bytes of the "
+                                  "array", arr->id, nbytes);
+        } else if (ch->data.len) {
+          memcpy((uint8_t *)dst + off, ch->data.data, ch->data.len);
+          off += ch->data.len;
+        }
+      }
+    }
+    jet_arena_destroy(arena);
+    if (local) break;
+  }
+  if (local) jet__rpc_cancel(&call);
+  jet_status st = jet__rpc_finish(&call, local);
+  if (!st && first)
+    st = jet_status_make(JET_DATA_LOSS, "GetArray %s: the server sent no chunk", arr->id);
+  if (!st && off != nbytes)
+    st = jet_status_make(JET_DATA_LOSS, "GetArray %s: received %zu of %zu bytes", arr->id, off,
+                         nbytes);
+  return st;
+}
+
+jet_status jet_array_get_alloc(const jet_array *arr, void **data, size_t *nbytes) {
+  if (!arr || !data || !nbytes)
+    return jet_status_make(JET_INVALID_ARGUMENT, "jet_array_get_alloc: NULL argument");
+  *data = NULL;
+  *nbytes = 0;
+  size_t n = jet_type_nbytes(&arr->type);
+  void *buf = malloc(n ? n : 1);
+  if (!buf) return jet_status_oom("array data");
+  jet_status st = jet_array_get(arr, buf, n);
+  if (st) {
+    free(buf);
+    return st;
+  }
+  *data = buf;
+  *nbytes = n;
+  return NULL;
+}
