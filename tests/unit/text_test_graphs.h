@@ -1,0 +1,254 @@
+/* Test helpers shared by test_text.c, test_hash.c and test_protoconv.c: one
+ * small graph per op of the op table, built with the graph builder. */
+#ifndef JET_TEXT_TEST_GRAPHS_H
+#define JET_TEXT_TEST_GRAPHS_H
+
+#include <stdio.h>
+#include <string.h>
+
+#include "jet/graph.h"
+#include "jet/ops.h"
+
+static inline jet_type tg_type(jet_dtype dt, int32_t rank, int64_t d0, int64_t d1) {
+  int64_t dims[2] = {d0, d1};
+  return jet_type_make(dt, rank, dims);
+}
+
+static inline jet_attr tg_ints(const char *name, const int64_t *v, uint32_t n) {
+  jet_attr a;
+  memset(&a, 0, sizeof a);
+  a.name = name;
+  a.kind = JET_ATTR_INTS;
+  a.u.ints.v = v;
+  a.u.ints.n = n;
+  return a;
+}
+
+static inline jet_attr tg_int(const char *name, int64_t v) {
+  jet_attr a;
+  memset(&a, 0, sizeof a);
+  a.name = name;
+  a.kind = JET_ATTR_INT;
+  a.u.i = v;
+  return a;
+}
+
+static inline jet_attr tg_dtype(const char *name, jet_dtype v) {
+  jet_attr a;
+  memset(&a, 0, sizeof a);
+  a.name = name;
+  a.kind = JET_ATTR_DTYPE;
+  a.u.dtype = v;
+  return a;
+}
+
+static inline jet_attr tg_bool(const char *name, bool v) {
+  jet_attr a;
+  memset(&a, 0, sizeof a);
+  a.name = name;
+  a.kind = JET_ATTR_BOOL;
+  a.u.b = v;
+  return a;
+}
+
+/* The first dtype of the op's mask in order of preference. */
+static inline jet_dtype tg_pick_dtype(jet_op op) {
+  uint32_t m = jet_op_get(op)->dtype_mask;
+  static const jet_dtype pref[] = {JET_F32, JET_I32, JET_BOOL, JET_U32};
+  for (size_t i = 0; i < sizeof pref / sizeof pref[0]; i++)
+    if (m & JET_DT_BIT(pref[i])) return pref[i];
+  return JET_F32;
+}
+
+/* Builds graph "op_<name>" exercising op (and, for call, a callee).
+ * Returns NULL status on success; the caller destroys *out. */
+static inline jet_status tg_build_op_graph(jet_op op, jet_graph **out) {
+  char name[64];
+  snprintf(name, sizeof name, "op_%s", jet_op_name(op));
+  jet_graph *g = jet_graph_create(name);
+  if (g == NULL) return jet_status_oom("test graph");
+  *out = g;
+  jet_dtype dt = tg_pick_dtype(op);
+  jet_type params[3];
+  uint32_t np = 0;
+  jet_attr at[8];
+  uint32_t na = 0;
+  jet_graph *callee = NULL;
+  static const int64_t zero[] = {0}, one[] = {1}, two[] = {2}, six[] = {6};
+  static const int64_t shape23[] = {2, 3}, perm10[] = {1, 0}, pad[] = {1, 2, 0};
+  static const int64_t lim[] = {3}, sizes32[] = {3, 2};
+  static float cdata[4] = {1.5f, -2.0f, 0.25f, 3.0f};
+  const jet_op_info *info = jet_op_get(op);
+  switch (op) {
+    case JET_OP_INTEGER_POW:
+      params[np++] = tg_type(JET_F32, 1, 3, 0);
+      at[na++] = tg_int("y", 3);
+      break;
+    case JET_OP_ROUND:
+      params[np++] = tg_type(JET_F32, 1, 3, 0);
+      at[na++] = tg_int("rounding_method", 1);
+      break;
+    case JET_OP_SELECT:
+      params[np++] = tg_type(JET_BOOL, 1, 3, 0);
+      params[np++] = tg_type(JET_F32, 1, 3, 0);
+      params[np++] = tg_type(JET_F32, 1, 3, 0);
+      break;
+    case JET_OP_CLAMP:
+      params[np++] = tg_type(JET_F32, 0, 0, 0);
+      params[np++] = tg_type(JET_F32, 1, 3, 0);
+      params[np++] = tg_type(JET_F32, 0, 0, 0);
+      break;
+    case JET_OP_CONVERT_ELEMENT_TYPE:
+      params[np++] = tg_type(JET_F32, 1, 3, 0);
+      at[na++] = tg_dtype("new_dtype", JET_I64);
+      break;
+    case JET_OP_BITCAST_CONVERT_TYPE:
+      params[np++] = tg_type(JET_F32, 1, 3, 0);
+      at[na++] = tg_dtype("new_dtype", JET_I32);
+      break;
+    case JET_OP_BROADCAST_IN_DIM:
+      params[np++] = tg_type(JET_F32, 1, 3, 0);
+      at[na++] = tg_ints("shape", shape23, 2);
+      at[na++] = tg_ints("broadcast_dimensions", one, 1);
+      break;
+    case JET_OP_RESHAPE:
+      params[np++] = tg_type(JET_F32, 2, 2, 3);
+      at[na++] = tg_ints("new_sizes", sizes32, 2);
+      break;
+    case JET_OP_TRANSPOSE:
+      params[np++] = tg_type(JET_F32, 2, 2, 3);
+      at[na++] = tg_ints("permutation", perm10, 2);
+      break;
+    case JET_OP_SQUEEZE:
+      params[np++] = tg_type(JET_F32, 2, 1, 3);
+      at[na++] = tg_ints("dimensions", zero, 1);
+      break;
+    case JET_OP_EXPAND_DIMS:
+      params[np++] = tg_type(JET_F32, 1, 3, 0);
+      at[na++] = tg_ints("dimensions", zero, 1);
+      break;
+    case JET_OP_REV:
+      params[np++] = tg_type(JET_F32, 1, 3, 0);
+      at[na++] = tg_ints("dimensions", zero, 1);
+      break;
+    case JET_OP_SLICE:
+      params[np++] = tg_type(JET_F32, 1, 4, 0);
+      at[na++] = tg_ints("start_indices", one, 1);
+      at[na++] = tg_ints("limit_indices", lim, 1);
+      at[na++] = tg_ints("strides", one, 1);
+      break;
+    case JET_OP_DYNAMIC_SLICE:
+      params[np++] = tg_type(JET_F32, 1, 4, 0);
+      params[np++] = tg_type(JET_I32, 0, 0, 0);
+      at[na++] = tg_ints("slice_sizes", two, 1);
+      break;
+    case JET_OP_DYNAMIC_UPDATE_SLICE:
+      params[np++] = tg_type(JET_F32, 1, 4, 0);
+      params[np++] = tg_type(JET_F32, 1, 2, 0);
+      params[np++] = tg_type(JET_I32, 0, 0, 0);
+      break;
+    case JET_OP_CONCATENATE:
+      params[np++] = tg_type(JET_F32, 1, 2, 0);
+      params[np++] = tg_type(JET_F32, 1, 3, 0);
+      at[na++] = tg_int("dimension", 0);
+      break;
+    case JET_OP_PAD:
+      params[np++] = tg_type(JET_F32, 1, 3, 0);
+      params[np++] = tg_type(JET_F32, 0, 0, 0);
+      at[na++] = tg_ints("padding_config", pad, 3);
+      break;
+    case JET_OP_IOTA:
+      at[na++] = tg_dtype("dtype", JET_I32);
+      at[na++] = tg_ints("shape", six, 1);
+      at[na++] = tg_int("dimension", 0);
+      break;
+    case JET_OP_GATHER:
+      params[np++] = tg_type(JET_F32, 1, 5, 0);
+      params[np++] = tg_type(JET_I32, 2, 3, 1);
+      at[na++] = tg_ints("offset_dims", NULL, 0);
+      at[na++] = tg_ints("collapsed_slice_dims", zero, 1);
+      at[na++] = tg_ints("start_index_map", zero, 1);
+      at[na++] = tg_ints("slice_sizes", one, 1);
+      at[na++] = tg_int("mode", 1);
+      break;
+    case JET_OP_SCATTER_ADD:
+      params[np++] = tg_type(JET_F32, 1, 5, 0);
+      params[np++] = tg_type(JET_I32, 2, 3, 1);
+      params[np++] = tg_type(JET_F32, 1, 3, 0);
+      at[na++] = tg_ints("update_window_dims", NULL, 0);
+      at[na++] = tg_ints("inserted_window_dims", zero, 1);
+      at[na++] = tg_ints("scatter_dims_to_operand_dims", zero, 1);
+      break;
+    case JET_OP_REDUCE_SUM:
+    case JET_OP_REDUCE_MAX:
+    case JET_OP_REDUCE_MIN:
+    case JET_OP_REDUCE_PROD:
+      params[np++] = tg_type(JET_F32, 2, 2, 3);
+      at[na++] = tg_ints("axes", one, 1);
+      break;
+    case JET_OP_ARGMAX:
+    case JET_OP_ARGMIN:
+      params[np++] = tg_type(JET_F32, 2, 2, 3);
+      at[na++] = tg_ints("axes", one, 1);
+      at[na++] = tg_dtype("index_dtype", JET_I32);
+      break;
+    case JET_OP_CUMSUM:
+      params[np++] = tg_type(JET_F32, 1, 3, 0);
+      at[na++] = tg_int("axis", 0);
+      at[na++] = tg_bool("reverse", true);
+      break;
+    case JET_OP_DOT_GENERAL:
+      params[np++] = tg_type(JET_F32, 2, 2, 3);
+      params[np++] = tg_type(JET_F32, 2, 3, 2);
+      at[na++] = tg_ints("lhs_contracting_dimensions", one, 1);
+      at[na++] = tg_ints("rhs_contracting_dimensions", zero, 1);
+      at[na++] = tg_dtype("preferred_element_type", JET_F32);
+      break;
+    case JET_OP_CONSTANT: {
+      jet_attr a;
+      memset(&a, 0, sizeof a);
+      a.name = "value";
+      a.kind = JET_ATTR_LITERAL;
+      a.u.lit.type = tg_type(JET_F32, 2, 2, 2);
+      a.u.lit.data = cdata;
+      a.u.lit.nbytes = sizeof cdata;
+      at[na++] = a;
+      break;
+    }
+    case JET_OP_CALL: {
+      params[np++] = tg_type(JET_F32, 1, 3, 0);
+      params[np++] = tg_type(JET_F32, 1, 3, 0);
+      callee = jet_graph_create_child(g, "inner");
+      if (callee == NULL) return jet_status_oom("callee");
+      jet_value p0, p1, s, m;
+      jet_type ct = tg_type(JET_F32, 1, 3, 0);
+      JET_RETURN_IF_ERROR(jet_graph_add_param(callee, &ct, &p0));
+      JET_RETURN_IF_ERROR(jet_graph_add_param(callee, &ct, &p1));
+      jet_value ops[2] = {p0, p1};
+      JET_RETURN_IF_ERROR(jet_graph_add_node(callee, JET_OP_ADD, ops, 2, NULL, 0, NULL, NULL, 0, &s));
+      jet_value ops2[2] = {s, p0};
+      JET_RETURN_IF_ERROR(jet_graph_add_node(callee, JET_OP_MUL, ops2, 2, NULL, 0, NULL, NULL, 0, &m));
+      jet_value outs[2] = {m, s};
+      JET_RETURN_IF_ERROR(jet_graph_set_outputs(callee, outs, 2));
+      break;
+    }
+    default:
+      /* Elementwise ops without attributes: operands of one dtype. */
+      if (info->n_operands < 1 || info->n_attrs > 0 || !(info->attr_schema[0] == '\0'))
+        return jet_status_make(JET_UNIMPLEMENTED, "test has no recipe for op %s", info->name);
+      for (int i = 0; i < info->n_operands; i++) params[np++] = tg_type(dt, 1, 3, 0);
+      break;
+  }
+  jet_value pv[3];
+  for (uint32_t i = 0; i < np; i++) JET_RETURN_IF_ERROR(jet_graph_add_param(g, &params[i], &pv[i]));
+  jet_value first;
+  JET_RETURN_IF_ERROR(jet_graph_add_node(g, op, pv, np, at, na, callee, NULL, 0, &first));
+  const jet_node *node = &g->nodes[g->n_nodes - 1];
+  jet_value outs[4];
+  uint32_t no = 0;
+  for (uint32_t r = 0; r < node->n_results && no < 4; r++) outs[no++] = first + r;
+  if (np > 0) outs[no++] = pv[0]; /* a parameter output, too */
+  return jet_graph_set_outputs(g, outs, no);
+}
+
+#endif
