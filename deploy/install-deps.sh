@@ -12,6 +12,7 @@ PACKAGES=(
   libopenblas-dev             # dense linear algebra
   libcmocka-dev               # unit tests
   libxxhash-dev               # XXH3-128 content hash of graphs (cache keys)
+  python3-numpy               # independent numerical references (tests/numpy)
 )
 
 missing=()
