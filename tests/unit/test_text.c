@@ -459,7 +459,7 @@ static void test_tutorial_structure(void **state) {
   assert_int_equal(g->n_nodes, 2);
   assert_int_equal(g->nodes[0].op, JET_OP_DOT_GENERAL);
   assert_int_equal(g->nodes[0].results[0].rank, 0);
-  assert_int_equal(g->nodes[1].op, JET_OP_MUL);
+  assert_int_equal(g->nodes[1].op, JET_OP_SQUARE);
   assert_int_equal(g->n_outputs, 2);
   assert_int_equal(g->outputs[0], 2);
   assert_int_equal(g->outputs[1], 3);

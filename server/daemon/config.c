@@ -1,0 +1,242 @@
+#include "daemon/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jet/limits.h"
+
+#define STR2(x) #x
+#define STR(x) STR2(x)
+
+const char jet_config_default_text[] =
+    "# jetd built-in defaults\n"
+    "listen = 127.0.0.1:" STR(JET_DEFAULT_PORT) "\n"
+    "devices = 1\n"
+    "memory-limit = 0\n"
+    "max-request-bytes = 64M\n"
+    "log-level = info\n"
+    "workers = 0\n"
+    "cache-entries = 4096\n"
+    "max-nodes = 1000000\n";
+
+const char jet_config_usage[] =
+    "usage: jetd [options]\n"
+    "  --listen HOST:PORT|unix:PATH  address to serve on (default 127.0.0.1:" STR(
+        JET_DEFAULT_PORT) "; port 0 = any free port)\n"
+    "  --config FILE                 read `key = value` lines (same keys as the flags)\n"
+    "  --devices N                   number of CPU devices (default 1)\n"
+    "  --memory-limit BYTES          memory limit per device, K/M/G suffixes, 0 = none\n"
+    "  --max-request-bytes BYTES     largest request message (default 64M)\n"
+    "  --log-level LEVEL             error|warn|info|debug (default info)\n"
+    "  --workers N                   compute threads (default: one per core)\n"
+    "  --cache-entries N             compiled executables kept (default 4096)\n"
+    "  --max-nodes N                 nodes per graph incl. callees (default 1000000)\n"
+    "  --help, --version\n";
+
+jet_status jet_config_parse_bytes(const char *key, const char *value, uint64_t *out) {
+  const char *p = value;
+  if (!isdigit((unsigned char)*p))
+    return jet_status_make(JET_INVALID_ARGUMENT, "%s: '%s' is not a byte count", key, value);
+  errno = 0;
+  char *end;
+  unsigned long long v = strtoull(p, &end, 10);
+  unsigned shift = 0;
+  if (*end == 'K' || *end == 'k') shift = 10;
+  else if (*end == 'M' || *end == 'm') shift = 20;
+  else if (*end == 'G' || *end == 'g') shift = 30;
+  if (shift) end++;
+  if (shift && (*end == 'B' || *end == 'b' || *end == 'i')) {
+    if (*end == 'i') end++;
+    if (*end == 'B' || *end == 'b') end++;
+  }
+  if (errno || *end || (shift && v > (UINT64_MAX >> shift)))
+    return jet_status_make(JET_INVALID_ARGUMENT,
+                           "%s: '%s' is not a byte count (digits with an optional K, M or G)",
+                           key, value);
+  *out = (uint64_t)v << shift;
+  return NULL;
+}
+
+static jet_status parse_uint(const char *key, const char *value, uint64_t lo, uint64_t hi,
+                             uint64_t *out) {
+  errno = 0;
+  char *end;
+  unsigned long long v = isdigit((unsigned char)*value) ? strtoull(value, &end, 10) : 0;
+  if (!isdigit((unsigned char)*value) || errno || *end || v < lo || v > hi)
+    return jet_status_make(JET_INVALID_ARGUMENT, "%s: '%s' is not an integer in %llu..%llu", key,
+                           value, (unsigned long long)lo, (unsigned long long)hi);
+  *out = v;
+  return NULL;
+}
+
+void jet_config_defaults(jet_config *c) {
+  memset(c, 0, sizeof(*c));
+  jet_status st = jet_config_parse(c, jet_config_default_text, "built-in defaults");
+  /* The embedded text is fixed and valid; a failure here is a build bug. */
+  if (st) {
+    fprintf(stderr, "jetd: %s\n", jet_status_message(st));
+    jet_status_free(st);
+    abort();
+  }
+}
+
+jet_status jet_config_set(jet_config *c, const char *key, const char *value) {
+  uint64_t v;
+  if (strcmp(key, "listen") == 0) {
+    if (!*value || strlen(value) >= sizeof(c->listen))
+      return jet_status_make(JET_INVALID_ARGUMENT, "listen: '%.64s' is not an address", value);
+    snprintf(c->listen, sizeof(c->listen), "%s", value);
+  } else if (strcmp(key, "devices") == 0) {
+    JET_RETURN_IF_ERROR(parse_uint(key, value, 1, 1024, &v));
+    c->devices = (uint32_t)v;
+  } else if (strcmp(key, "memory-limit") == 0) {
+    JET_RETURN_IF_ERROR(jet_config_parse_bytes(key, value, &c->memory_limit));
+  } else if (strcmp(key, "max-request-bytes") == 0) {
+    JET_RETURN_IF_ERROR(jet_config_parse_bytes(key, value, &v));
+    if (v < 1024 || v > 0x7fffffff)
+      return jet_status_make(JET_INVALID_ARGUMENT,
+                             "max-request-bytes: '%s' is out of range 1K..2147483647", value);
+    c->max_request_bytes = v;
+  } else if (strcmp(key, "log-level") == 0) {
+    int l = jet_log_level_from_name(value);
+    if (l < 0)
+      return jet_status_make(JET_INVALID_ARGUMENT,
+                             "log-level: '%.64s' is not one of error, warn, info, debug", value);
+    c->log_level = (jet_log_level)l;
+  } else if (strcmp(key, "workers") == 0) {
+    JET_RETURN_IF_ERROR(parse_uint(key, value, 0, 1024, &v));
+    c->workers = (uint32_t)v;
+  } else if (strcmp(key, "cache-entries") == 0) {
+    JET_RETURN_IF_ERROR(parse_uint(key, value, 1, 1u << 24, &v));
+    c->cache_entries = (uint32_t)v;
+  } else if (strcmp(key, "max-nodes") == 0) {
+    JET_RETURN_IF_ERROR(parse_uint(key, value, 1, UINT32_MAX, &v));
+    c->max_nodes = v;
+  } else {
+    return jet_status_make(JET_INVALID_ARGUMENT, "unknown key '%.64s'", key);
+  }
+  return NULL;
+}
+
+static char *trim(char *s) {
+  while (isspace((unsigned char)*s)) s++;
+  char *e = s + strlen(s);
+  while (e > s && isspace((unsigned char)e[-1])) *--e = '\0';
+  return s;
+}
+
+jet_status jet_config_parse(jet_config *c, const char *text, const char *source) {
+  char *copy = strdup(text);
+  if (!copy) return jet_status_oom("config text");
+  jet_status st = NULL;
+  unsigned lineno = 0;
+  for (char *p = copy; !st && p;) {
+    char *nl = strchr(p, '\n');
+    if (nl) *nl = '\0';
+    lineno++;
+    char *hash = strchr(p, '#');
+    if (hash) *hash = '\0';
+    char *line = trim(p);
+    if (*line) {
+      char *eq = strchr(line, '=');
+      if (!eq) {
+        st = jet_status_make(JET_INVALID_ARGUMENT, "expected `key = value`, got '%.64s'", line);
+      } else {
+        *eq = '\0';
+        st = jet_config_set(c, trim(line), trim(eq + 1));
+      }
+      if (st) st = jet_status_annotate(st, "%s:%u: ", source, lineno);
+    }
+    p = nl ? nl + 1 : NULL;
+  }
+  free(copy);
+  return st;
+}
+
+jet_status jet_config_load_file(jet_config *c, const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return jet_status_make(JET_NOT_FOUND, "config file %s: %s", path, strerror(errno));
+  char *buf = NULL;
+  size_t len = 0, cap = 0;
+  for (;;) {
+    if (len + 4096 + 1 > cap) {
+      cap = cap ? cap * 2 : 8192;
+      char *nb = realloc(buf, cap);
+      if (!nb) {
+        free(buf);
+        fclose(f);
+        return jet_status_oom("config file");
+      }
+      buf = nb;
+    }
+    size_t n = fread(buf + len, 1, 4096, f);
+    len += n;
+    if (n < 4096) break;
+  }
+  int err = ferror(f);
+  fclose(f);
+  if (err) {
+    free(buf);
+    return jet_status_make(JET_INVALID_ARGUMENT, "config file %s: read error", path);
+  }
+  buf[len] = '\0';
+  jet_status st = jet_config_parse(c, buf, path);
+  free(buf);
+  return st;
+}
+
+/* Splits "--key=value" / "--key value"; returns the index of the next
+ * argument or -1 when a value is missing. */
+static int split_flag(int argc, char **argv, int i, char *key, size_t keycap, const char **value) {
+  const char *a = argv[i] + 2;
+  const char *eq = strchr(a, '=');
+  if (eq) {
+    snprintf(key, keycap, "%.*s", (int)(eq - a), a);
+    *value = eq + 1;
+    return i + 1;
+  }
+  snprintf(key, keycap, "%s", a);
+  if (i + 1 >= argc) return -1;
+  *value = argv[i + 1];
+  return i + 2;
+}
+
+jet_status jet_config_from_args(int argc, char **argv, jet_config *c, jet_config_action *action) {
+  *action = JET_CONFIG_RUN;
+  jet_config_defaults(c);
+  /* Pass 1: --help / --version / --config. Pass 2: everything else. */
+  for (int pass = 1; pass <= 2; pass++) {
+    for (int i = 1; i < argc;) {
+      const char *a = argv[i];
+      if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+        *action = JET_CONFIG_HELP;
+        return NULL;
+      }
+      if (strcmp(a, "--version") == 0) {
+        *action = JET_CONFIG_VERSION;
+        return NULL;
+      }
+      if (strncmp(a, "--", 2) != 0)
+        return jet_status_make(JET_INVALID_ARGUMENT, "unexpected argument '%.64s'", a);
+      char key[64];
+      const char *value;
+      int next = split_flag(argc, argv, i, key, sizeof(key), &value);
+      if (next < 0) return jet_status_make(JET_INVALID_ARGUMENT, "--%s needs a value", key);
+      if (strcmp(key, "config") == 0) {
+        if (pass == 1) JET_RETURN_IF_ERROR(jet_config_load_file(c, value));
+      } else if (pass == 2) {
+        jet_status st = jet_config_set(c, key, value);
+        if (st) return jet_status_annotate(st, "--%s: ", key);
+      }
+      i = next;
+    }
+  }
+  return NULL;
+}
+
+_Static_assert(JET_MAX_MESSAGE_BYTES == 64 * 1024 * 1024,
+               "the embedded default config says max-request-bytes = 64M");

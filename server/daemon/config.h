@@ -1,0 +1,63 @@
+/* Daemon configuration: built-in defaults (an embedded config text), then a
+ * config file of `key = value` lines (# starts a comment), then command-line
+ * flags (--key value or --key=value), each overriding the one before. The
+ * keys are the flag names:
+ *
+ *   listen             HOST:PORT or unix:/path (port 0 = any free port)
+ *   devices            number of CPU devices (>= 1)
+ *   memory-limit       bytes per device, K/M/G suffixes allowed, 0 = none
+ *   max-request-bytes  largest request message accepted
+ *   log-level          error | warn | info | debug
+ *   workers            compute pool threads (0 = one per core)
+ *   cache-entries      executables kept in the compile cache (LRU)
+ *   max-nodes          nodes per graph, callees included
+ *
+ * An unknown key or a bad value is an error naming the source, line and
+ * key; jetd prints it and exits with status 2. */
+#ifndef JET_DAEMON_CONFIG_H
+#define JET_DAEMON_CONFIG_H
+
+#include <stdint.h>
+
+#include "daemon/log.h"
+#include "jet/status.h"
+
+typedef struct jet_config {
+  char listen[512];
+  uint32_t devices;
+  uint64_t memory_limit;
+  uint64_t max_request_bytes;
+  jet_log_level log_level;
+  uint32_t workers;
+  uint32_t cache_entries;
+  uint64_t max_nodes;
+} jet_config;
+
+/* The compiled-in defaults (parsed from the embedded default config). */
+extern const char jet_config_default_text[];
+void jet_config_defaults(jet_config *c);
+
+/* Sets one key from its text value; INVALID_ARGUMENT naming key and value. */
+jet_status jet_config_set(jet_config *c, const char *key, const char *value) JET_MUST_USE;
+/* Applies every `key = value` line of text; errors are "SOURCE:LINE: ...". */
+jet_status jet_config_parse(jet_config *c, const char *text, const char *source) JET_MUST_USE;
+jet_status jet_config_load_file(jet_config *c, const char *path) JET_MUST_USE;
+
+typedef enum jet_config_action {
+  JET_CONFIG_RUN = 0,
+  JET_CONFIG_HELP = 1,
+  JET_CONFIG_VERSION = 2,
+} jet_config_action;
+
+/* Defaults, then --config FILE (if given), then the other flags. */
+jet_status jet_config_from_args(int argc, char **argv, jet_config *c,
+                                jet_config_action *action) JET_MUST_USE;
+
+/* The --help text. */
+extern const char jet_config_usage[];
+
+/* Parses a byte count with optional K/M/G (powers of 1024) suffix. */
+jet_status jet_config_parse_bytes(const char *key, const char *value,
+                                  uint64_t *out) JET_MUST_USE;
+
+#endif

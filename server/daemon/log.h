@@ -1,0 +1,26 @@
+/* Text log lines on stderr: "jetd LEVEL [req N] message". Thread-safe
+ * (one fprintf per line). */
+#ifndef JET_DAEMON_LOG_H
+#define JET_DAEMON_LOG_H
+
+#include <stdint.h>
+
+#include "jet/status.h"
+
+typedef enum jet_log_level {
+  JET_LOG_ERROR = 0,
+  JET_LOG_WARN = 1,
+  JET_LOG_INFO = 2,
+  JET_LOG_DEBUG = 3,
+} jet_log_level;
+
+void jet_log_set_level(jet_log_level level);
+jet_log_level jet_log_get_level(void);
+/* "error", "warn", "info", "debug"; -1 for anything else. */
+int jet_log_level_from_name(const char *name);
+const char *jet_log_level_name(jet_log_level level);
+
+/* request_id 0 = not about a request. */
+void jet_log(jet_log_level level, uint64_t request_id, const char *fmt, ...) JET_PRINTF(3, 4);
+
+#endif

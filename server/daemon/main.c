@@ -1,0 +1,43 @@
+/* jetd: the jet daemon. See daemon/config.h for the flags. */
+#include <cblas.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "daemon/config.h"
+#include "daemon/daemon.h"
+#include "daemon/log.h"
+
+int main(int argc, char **argv) {
+  jet_config cfg;
+  jet_config_action action;
+  jet_status st = jet_config_from_args(argc, argv, &cfg, &action);
+  if (st) {
+    fprintf(stderr, "jetd: %s\n%s", jet_status_message(st), jet_config_usage);
+    jet_status_free(st);
+    return 2;
+  }
+  if (action == JET_CONFIG_HELP) {
+    fputs(jet_config_usage, stdout);
+    return 0;
+  }
+  if (action == JET_CONFIG_VERSION) {
+    printf("jetd %s\n", JET_VERSION);
+    return 0;
+  }
+  jet_log_set_level(cfg.log_level);
+  /* A client that vanishes must not kill the daemon through a write. */
+  signal(SIGPIPE, SIG_IGN);
+  if (cfg.workers == 0) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    cfg.workers = n > 0 ? (uint32_t)n : 1;
+  }
+  /* The libuv pool reads its size once, at first use. */
+  char nbuf[16];
+  snprintf(nbuf, sizeof(nbuf), "%u", cfg.workers);
+  setenv("UV_THREADPOOL_SIZE", nbuf, 1);
+  /* Parallelism comes from the pool: one OpenBLAS thread per worker. */
+  openblas_set_num_threads(1);
+  return jet_daemon_run(&cfg);
+}

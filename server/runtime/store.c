@@ -1,0 +1,270 @@
+#include "store.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+
+typedef struct entry {
+  struct entry *next;
+  char id[JET_TOKEN_HEX + 1];
+  char session[JET_TOKEN_HEX + 1];
+  jet_array *array;
+} entry;
+
+struct jet_store {
+  pthread_mutex_t mu;
+  jet_devices *devices;
+  jet_sessions *sessions;
+  entry **buckets;
+  size_t nbuckets; /* power of two */
+  size_t count;
+  atomic_uint_fast64_t live_arrays, live_bytes;
+};
+
+static size_t hash_id(const char *id) {
+  uint64_t h = 1469598103934665603ull;
+  for (const char *p = id; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
+  return (size_t)h;
+}
+
+jet_store *jet_store_create(jet_devices *devices, jet_sessions *sessions) {
+  jet_store *s = calloc(1, sizeof(*s));
+  if (!s) return NULL;
+  s->nbuckets = 64;
+  s->buckets = calloc(s->nbuckets, sizeof(entry *));
+  if (!s->buckets) {
+    free(s);
+    return NULL;
+  }
+  pthread_mutex_init(&s->mu, NULL);
+  s->devices = devices;
+  s->sessions = sessions;
+  return s;
+}
+
+void jet_store_destroy(jet_store *s) {
+  if (!s) return;
+  for (size_t b = 0; b < s->nbuckets; b++) {
+    for (entry *e = s->buckets[b], *n; e; e = n) {
+      n = e->next;
+      jet_array_release(e->array);
+      free(e);
+    }
+  }
+  free(s->buckets);
+  pthread_mutex_destroy(&s->mu);
+  free(s);
+}
+
+static jet_status wrap(jet_store *s, uint32_t device, const jet_type *t, void *data, size_t nbytes,
+                       jet_array **out) {
+  jet_array *a = calloc(1, sizeof(*a));
+  if (!a) return jet_status_oom("array");
+  atomic_init(&a->refs, 1);
+  a->type = *t;
+  a->data = data;
+  a->nbytes = nbytes;
+  a->device = device;
+  a->store = s;
+  atomic_fetch_add(&s->live_arrays, 1);
+  atomic_fetch_add(&s->live_bytes, nbytes);
+  *out = a;
+  return NULL;
+}
+
+static jet_status reserve(jet_store *s, uint32_t device, const jet_type *t, size_t nbytes) {
+  char ts[JET_TYPE_STR_MAX];
+  return jet_devices_reserve(s->devices, device, nbytes, jet_type_str(t, ts, sizeof(ts)));
+}
+
+jet_status jet_store_alloc(jet_store *s, uint32_t device, const jet_type *t, jet_array **out) {
+  size_t nbytes = jet_type_nbytes(t);
+  JET_RETURN_IF_ERROR(reserve(s, device, t, nbytes));
+  void *data = jet_mem_alloc(nbytes);
+  jet_status st = data ? wrap(s, device, t, data, nbytes, out) : NULL;
+  if (!data) {
+    char ts[JET_TYPE_STR_MAX];
+    st = jet_status_make(JET_RESOURCE_EXHAUSTED, "out of memory allocating %zu bytes for %s",
+                         nbytes, jet_type_str(t, ts, sizeof(ts)));
+  }
+  if (st) {
+    jet_mem_free(data);
+    jet_devices_release(s->devices, device, nbytes);
+  }
+  return st;
+}
+
+jet_status jet_store_adopt(jet_store *s, uint32_t device, const jet_type *t, void *data,
+                           jet_array **out) {
+  size_t nbytes = jet_type_nbytes(t);
+  JET_RETURN_IF_ERROR(reserve(s, device, t, nbytes));
+  jet_status st = wrap(s, device, t, data, nbytes, out);
+  if (st) jet_devices_release(s->devices, device, nbytes);
+  return st;
+}
+
+jet_array *jet_array_retain(jet_array *a) {
+  atomic_fetch_add(&a->refs, 1);
+  return a;
+}
+
+void jet_array_release(jet_array *a) {
+  if (!a || atomic_fetch_sub(&a->refs, 1) != 1) return;
+  jet_store *s = a->store;
+  atomic_fetch_sub(&s->live_arrays, 1);
+  atomic_fetch_sub(&s->live_bytes, a->nbytes);
+  jet_devices_release(s->devices, a->device, a->nbytes);
+  jet_mem_free(a->data);
+  free(a);
+}
+
+/* Doubles the table when it is fuller than one entry per bucket; a failed
+ * grow just leaves longer chains. Called with the lock held. */
+static void maybe_grow(jet_store *s) {
+  if (s->count < s->nbuckets) return;
+  size_t nb = s->nbuckets * 2;
+  entry **nbk = calloc(nb, sizeof(entry *));
+  if (!nbk) return;
+  for (size_t b = 0; b < s->nbuckets; b++) {
+    for (entry *e = s->buckets[b], *n; e; e = n) {
+      n = e->next;
+      size_t i = hash_id(e->id) & (nb - 1);
+      e->next = nbk[i];
+      nbk[i] = e;
+    }
+  }
+  free(s->buckets);
+  s->buckets = nbk;
+  s->nbuckets = nb;
+}
+
+static entry **find(jet_store *s, const char *id) {
+  entry **pp = &s->buckets[hash_id(id) & (s->nbuckets - 1)];
+  while (*pp && strcmp((*pp)->id, id) != 0) pp = &(*pp)->next;
+  return pp;
+}
+
+jet_status jet_store_insert(jet_store *s, const char *session, jet_array *a,
+                            char id_out[JET_TOKEN_HEX + 1]) {
+  if (!session || strlen(session) != JET_TOKEN_HEX)
+    return jet_status_make(JET_FAILED_PRECONDITION, "session '%.64s' is not open",
+                           session ? session : "");
+  entry *e = calloc(1, sizeof(*e));
+  if (!e) return jet_status_oom("array handle");
+  jet_status st = jet_token_new(e->id);
+  if (st) {
+    free(e);
+    return st;
+  }
+  memcpy(e->session, session, JET_TOKEN_HEX + 1);
+  e->array = jet_array_retain(a);
+  pthread_mutex_lock(&s->mu);
+  st = jet_sessions_check(s->sessions, session);
+  if (!st) {
+    maybe_grow(s);
+    entry **slot = &s->buckets[hash_id(e->id) & (s->nbuckets - 1)];
+    e->next = *slot;
+    *slot = e;
+    s->count++;
+  }
+  pthread_mutex_unlock(&s->mu);
+  if (st) {
+    jet_array_release(e->array);
+    free(e);
+    return st;
+  }
+  memcpy(id_out, e->id, JET_TOKEN_HEX + 1);
+  return NULL;
+}
+
+static jet_status not_found(const char *field, const char *id) {
+  return jet_status_make(JET_NOT_FOUND, "%s: array handle '%.64s' not found", field, id);
+}
+
+/* The entry of id when session owns it, else NULL. Lock held. */
+static entry **find_owned(jet_store *s, const char *session, const char *id) {
+  entry **pp = find(s, id);
+  if (*pp && (!session || strcmp((*pp)->session, session) != 0)) return NULL;
+  return *pp ? pp : NULL;
+}
+
+jet_status jet_store_get(jet_store *s, const char *session, const char *id, const char *field,
+                         jet_array **out) {
+  pthread_mutex_lock(&s->mu);
+  entry **pp = find_owned(s, session, id);
+  if (pp) *out = jet_array_retain((*pp)->array);
+  pthread_mutex_unlock(&s->mu);
+  return pp ? NULL : not_found(field, id);
+}
+
+jet_status jet_store_delete(jet_store *s, const char *session, const char *const *ids, uint32_t n,
+                            uint32_t *deleted) {
+  *deleted = 0;
+  pthread_mutex_lock(&s->mu);
+  for (uint32_t i = 0; i < n; i++) {
+    bool dup = false;
+    for (uint32_t j = 0; j < i && !dup; j++) dup = strcmp(ids[i], ids[j]) == 0;
+    if (dup || !find_owned(s, session, ids[i])) {
+      pthread_mutex_unlock(&s->mu);
+      char field[48];
+      snprintf(field, sizeof(field), "handles[%u]", i);
+      if (dup)
+        return jet_status_make(JET_INVALID_ARGUMENT, "%s: array handle '%.64s' is named twice",
+                               field, ids[i]);
+      return not_found(field, ids[i]);
+    }
+  }
+  entry *dead = NULL;
+  for (uint32_t i = 0; i < n; i++) {
+    entry **pp = find(s, ids[i]);
+    entry *e = *pp;
+    *pp = e->next;
+    e->next = dead;
+    dead = e;
+    s->count--;
+  }
+  pthread_mutex_unlock(&s->mu);
+  for (entry *e = dead, *nx; e; e = nx) {
+    nx = e->next;
+    jet_array_release(e->array);
+    free(e);
+  }
+  *deleted = n;
+  return NULL;
+}
+
+uint32_t jet_store_free_session(jet_store *s, const char *session) {
+  entry *dead = NULL;
+  uint32_t n = 0;
+  pthread_mutex_lock(&s->mu);
+  for (size_t b = 0; b < s->nbuckets; b++) {
+    entry **pp = &s->buckets[b];
+    while (*pp) {
+      entry *e = *pp;
+      if (strcmp(e->session, session) == 0) {
+        *pp = e->next;
+        e->next = dead;
+        dead = e;
+        s->count--;
+        n++;
+      } else {
+        pp = &e->next;
+      }
+    }
+  }
+  pthread_mutex_unlock(&s->mu);
+  for (entry *e = dead, *nx; e; e = nx) {
+    nx = e->next;
+    jet_array_release(e->array);
+    free(e);
+  }
+  return n;
+}
+
+void jet_store_stats(jet_store *s, uint64_t *live_arrays, uint64_t *live_bytes) {
+  *live_arrays = atomic_load(&s->live_arrays);
+  *live_bytes = atomic_load(&s->live_bytes);
+}

@@ -1,0 +1,232 @@
+/* PutArray (client stream), GetArray (server stream), DeleteArray. All run
+ * on the loop thread; each chunk is one message of at most JET_CHUNK_BYTES,
+ * so arrays of any size move without raising message limits. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jet/limits.h"
+#include "jet/protoconv.h"
+#include "jet/v1/jet.pb-c.h"
+#include "wire/call.h"
+
+/* ---- PutArray ------------------------------------------------------------ */
+
+typedef struct put_state {
+  const char *session;
+  jet_array *array; /* allocated at the first chunk */
+  size_t got;
+  uint32_t chunks;
+} put_state;
+
+static void put_free(jet_call *c) {
+  put_state *s = c->state;
+  jet_array_release(s->array);
+  free(s);
+  c->state = NULL;
+}
+
+static jet_status size_mismatch(const put_state *s, size_t got) {
+  char ts[JET_TYPE_STR_MAX];
+  return jet_status_make(JET_INVALID_ARGUMENT, "received %zu bytes, expected %zu for %s", got,
+                         s->array->nbytes, jet_type_str(&s->array->type, ts, sizeof(ts)));
+}
+
+static jet_status put_first(jet_call *c, put_state *s, const Jet__V1__PutArrayChunk *ch) {
+  if (!ch->type)
+    return jet_status_make(JET_INVALID_ARGUMENT,
+                           "chunk 0: type is missing (the first chunk must carry it)");
+  jet_type t;
+  JET_RETURN_IF_ERROR(jet_type_from_proto(ch->type, "type", &t));
+  JET_RETURN_IF_ERROR(jet_devices_check_id(c->ctx->devices, ch->device, "device"));
+  return jet_store_alloc(c->ctx->store, ch->device, &t, &s->array);
+}
+
+static jet_status put_chunk(jet_call *c, put_state *s, grpc_byte_buffer *bb) {
+  jet_arena *arena = jet_arena_create(4096);
+  if (!arena) return jet_status_oom("chunk arena");
+  ProtobufCMessage *m;
+  jet_status st = jet__call_unpack(c, bb, arena, &jet__v1__put_array_chunk__descriptor, &m);
+  const Jet__V1__PutArrayChunk *ch = (const void *)m;
+  if (!st && s->chunks == 0) st = put_first(c, s, ch);
+  else if (!st && (ch->type || ch->device))
+    st = jet_status_make(JET_INVALID_ARGUMENT,
+                         "chunk %u: type and device may only be set in the first chunk",
+                         s->chunks);
+  if (!st && ch->data.len > s->array->nbytes - s->got)
+    st = size_mismatch(s, s->got + ch->data.len);
+  if (!st && ch->data.len) {
+    memcpy((char *)s->array->data + s->got, ch->data.data, ch->data.len);
+    s->got += ch->data.len;
+  }
+  s->chunks++;
+  jet_arena_destroy(arena);
+  return st;
+}
+
+static void put_end(jet_call *c, put_state *s) {
+  if (!s->array) {
+    jet__call_finish(c, jet_status_make(JET_INVALID_ARGUMENT,
+                                        "the stream ended before the first chunk (with the type)"),
+                     NULL);
+    return;
+  }
+  if (s->got != s->array->nbytes) {
+    jet__call_finish(c, size_mismatch(s, s->got), NULL);
+    return;
+  }
+  char id[JET_TOKEN_HEX + 1];
+  jet_status st = jet_store_insert(c->ctx->store, s->session, s->array, id);
+  jet_arena *arena = st ? NULL : jet_arena_create(1024);
+  if (!st && !arena) st = jet_status_oom("reply arena");
+  Jet__V1__PutArrayResponse r = JET__V1__PUT_ARRAY_RESPONSE__INIT;
+  Jet__V1__ArrayHandle h = JET__V1__ARRAY_HANDLE__INIT;
+  Jet__V1__TensorType t = JET__V1__TENSOR_TYPE__INIT;
+  if (!st) st = jet_type_to_proto(&s->array->type, arena, &t);
+  h.id = id;
+  r.handle = &h;
+  r.type = &t;
+  jet__call_finish(c, st, &r.base);
+  jet_arena_destroy(arena);
+}
+
+static void put_recv(jet_call *c, bool ok) {
+  put_state *s = c->state;
+  if (c->finished) return;
+  if (!ok) {
+    jet__call_finish(c, jet_status_make(JET_CANCELLED, "the upload was cancelled"), NULL);
+    return;
+  }
+  grpc_byte_buffer *bb = c->recv_bb;
+  c->recv_bb = NULL;
+  if (!bb) {
+    put_end(c, s);
+    return;
+  }
+  jet_status st = put_chunk(c, s, bb);
+  grpc_byte_buffer_destroy(bb);
+  if (st) {
+    jet__call_finish(c, st, NULL);
+    return;
+  }
+  jet__call_recv(c, put_recv);
+}
+
+void jet__rpc_put_array(jet_call *c) {
+  const char *session;
+  jet_status st = jet__call_session(c, &session);
+  put_state *s = st ? NULL : calloc(1, sizeof(*s));
+  if (!st && !s) st = jet_status_oom("upload state");
+  if (st) {
+    jet__call_finish(c, st, NULL);
+    return;
+  }
+  s->session = session;
+  c->state = s;
+  c->state_free = put_free;
+  jet__call_recv(c, put_recv);
+}
+
+/* ---- GetArray ------------------------------------------------------------ */
+
+typedef struct get_state {
+  jet_array *array;
+  size_t off, chunk;
+} get_state;
+
+static void get_free(jet_call *c) {
+  get_state *s = c->state;
+  jet_array_release(s->array);
+  free(s);
+  c->state = NULL;
+}
+
+static void get_sent(jet_call *c, bool ok);
+
+static void get_send_next(jet_call *c) {
+  get_state *s = c->state;
+  size_t n = s->array->nbytes - s->off;
+  if (n > s->chunk) n = s->chunk;
+  Jet__V1__GetArrayChunk ch = JET__V1__GET_ARRAY_CHUNK__INIT;
+  Jet__V1__TensorType t = JET__V1__TENSOR_TYPE__INIT;
+  jet_arena *arena = NULL;
+  if (s->off == 0) {
+    arena = jet_arena_create(1024);
+    jet_status st = arena ? jet_type_to_proto(&s->array->type, arena, &t) : jet_status_oom("chunk");
+    if (st) {
+      jet_arena_destroy(arena);
+      jet__call_finish(c, st, NULL);
+      return;
+    }
+    ch.type = &t;
+  }
+  ch.data.data = (uint8_t *)s->array->data + s->off;
+  ch.data.len = n;
+  s->off += n;
+  jet__call_send(c, &ch.base, get_sent);
+  jet_arena_destroy(arena);
+}
+
+static void get_sent(jet_call *c, bool ok) {
+  get_state *s = c->state;
+  if (c->finished) return;
+  if (!ok) {
+    jet__call_finish(c, jet_status_make(JET_CANCELLED, "the download was cancelled"), NULL);
+  } else if (s->off >= s->array->nbytes) {
+    jet__call_finish(c, NULL, NULL);
+  } else {
+    get_send_next(c);
+  }
+}
+
+void jet__rpc_get_array(jet_call *c) {
+  jet_arena *arena = jet_arena_create(1024);
+  ProtobufCMessage *m = NULL;
+  const char *session = NULL;
+  get_state *s = NULL;
+  jet_status st = arena ? NULL : jet_status_oom("request arena");
+  if (!st) st = jet__call_unpack(c, c->payload, arena, &jet__v1__get_array_request__descriptor, &m);
+  if (!st) st = jet__call_session(c, &session);
+  const Jet__V1__GetArrayRequest *req = (const void *)m;
+  if (!st && (!req->handle || !req->handle->id || !*req->handle->id))
+    st = jet_status_make(JET_INVALID_ARGUMENT, "handle: missing");
+  if (!st && !(s = calloc(1, sizeof(*s)))) st = jet_status_oom("download state");
+  if (!st) st = jet_store_get(c->ctx->store, session, req->handle->id, "handle", &s->array);
+  if (!st) {
+    s->chunk = req->chunk_bytes && req->chunk_bytes < JET_CHUNK_BYTES ? req->chunk_bytes
+                                                                      : JET_CHUNK_BYTES;
+    c->state = s;
+    c->state_free = get_free;
+  }
+  jet_arena_destroy(arena);
+  if (st) {
+    free(s);
+    jet__call_finish(c, st, NULL);
+    return;
+  }
+  get_send_next(c);
+}
+
+/* ---- DeleteArray --------------------------------------------------------- */
+
+jet_status jet__rpc_delete_array(jet_call *c, jet_arena *a, const ProtobufCMessage *req,
+                                 ProtobufCMessage **resp) {
+  const Jet__V1__DeleteArrayRequest *q = (const void *)req;
+  const char *session;
+  JET_RETURN_IF_ERROR(jet__call_session(c, &session));
+  const char **ids = jet_arena_calloc(a, q->n_handles ? q->n_handles : 1, sizeof(char *));
+  Jet__V1__DeleteArrayResponse *r = jet_arena_alloc(a, sizeof(*r));
+  if (!ids || !r) return jet_status_oom("DeleteArray");
+  for (size_t i = 0; i < q->n_handles; i++) {
+    const char *id = q->handles[i] && q->handles[i]->id ? q->handles[i]->id : "";
+    if (!*id) return jet_status_make(JET_INVALID_ARGUMENT, "handles[%zu]: id is empty", i);
+    ids[i] = id;
+  }
+  jet__v1__delete_array_response__init(r);
+  uint32_t deleted;
+  JET_RETURN_IF_ERROR(
+      jet_store_delete(c->ctx->store, session, ids, (uint32_t)q->n_handles, &deleted));
+  r->deleted = deleted;
+  *resp = &r->base;
+  return NULL;
+}

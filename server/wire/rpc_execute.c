@@ -1,0 +1,179 @@
+/* Execute (worker pool): find the executable, check and resolve every
+ * argument (session-scoped handles or inline arrays), run the executor with
+ * the call's cancel flag and deadline, and return each output inline or as a
+ * new handle on device 0. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec.h"
+#include "jet/protoconv.h"
+#include "jet/v1/jet.pb-c.h"
+#include "runtime/mem.h"
+#include "wire/call.h"
+
+typedef struct exec_job {
+  jet_executable *exe;
+  jet_array **held; /* [n_args] handle arguments (NULL for inline) */
+  jet_buf *args;
+  jet_buf *outs;
+  bool *keep;       /* [n_outputs] */
+  const char *session;
+} exec_job;
+
+static jet_status type_mismatch(uint32_t i, const jet_type *want, const jet_type *got) {
+  char a[JET_TYPE_STR_MAX], b[JET_TYPE_STR_MAX];
+  return jet_status_make(JET_INVALID_ARGUMENT, "argument %u: expected %s, got %s", i,
+                         jet_type_str(want, a, sizeof(a)), jet_type_str(got, b, sizeof(b)));
+}
+
+static jet_status resolve_args(jet_call *c, const Jet__V1__ExecuteRequest *q, exec_job *j) {
+  const jet_graph *g = j->exe->graph;
+  if (q->n_args != g->n_params)
+    return jet_status_make(JET_INVALID_ARGUMENT, "args: %zu argument%s given, executable %s takes %u",
+                           q->n_args, q->n_args == 1 ? "" : "s", j->exe->id, g->n_params);
+  for (uint32_t i = 0; i < g->n_params; i++) {
+    const Jet__V1__Argument *arg = q->args[i];
+    char field[48];
+    snprintf(field, sizeof(field), "args[%u]", i);
+    jet_buf *b = &j->args[i];
+    if (arg->value_case == JET__V1__ARGUMENT__VALUE_HANDLE) {
+      if (!j->session) JET_RETURN_IF_ERROR(jet__call_session(c, &j->session));
+      const char *id = arg->handle && arg->handle->id ? arg->handle->id : "";
+      JET_RETURN_IF_ERROR(jet_store_get(c->ctx->store, j->session, id, field, &j->held[i]));
+      b->type = j->held[i]->type;
+      b->data = j->held[i]->data;
+    } else if (arg->value_case == JET__V1__ARGUMENT__VALUE_INLINE) {
+      const void *data;
+      JET_RETURN_IF_ERROR(jet_array_from_proto(arg->inline_, field, &b->type, &data));
+      b->data = (void *)data;
+    } else {
+      return jet_status_make(JET_INVALID_ARGUMENT, "%s: neither handle nor inline is set", field);
+    }
+    if (!jet_type_equal(&b->type, &g->value_types[i]))
+      return type_mismatch(i, &g->value_types[i], &b->type);
+  }
+  return NULL;
+}
+
+static jet_status plan_outputs(jet_call *c, const Jet__V1__ExecuteRequest *q, exec_job *j) {
+  uint32_t n = j->exe->n_outputs;
+  if (q->n_keep_on_server > 1 && q->n_keep_on_server != n)
+    return jet_status_make(JET_INVALID_ARGUMENT,
+                           "keep_on_server: %zu entries for %u outputs (give 0, 1 or %u)",
+                           q->n_keep_on_server, n, n);
+  bool any = false;
+  for (uint32_t i = 0; i < n; i++) {
+    j->keep[i] = q->n_keep_on_server == 0   ? false
+                 : q->n_keep_on_server == 1 ? q->keep_on_server[0]
+                                            : q->keep_on_server[i];
+    any |= j->keep[i];
+  }
+  if (any && !j->session) JET_RETURN_IF_ERROR(jet__call_session(c, &j->session));
+  return NULL;
+}
+
+/* Turns the outputs into results; on error every handle made here is
+ * deleted again. Output buffers end up owned by the store (kept) or by the
+ * call's deferred-free list (inline). */
+static jet_status build_reply(jet_call *c, jet_arena *a, exec_job *j, Jet__V1__ExecuteResponse *r) {
+  uint32_t n = j->exe->n_outputs;
+  Jet__V1__Result **list = jet_arena_calloc(a, n ? n : 1, sizeof(*list));
+  Jet__V1__Result *res = jet_arena_calloc(a, n ? n : 1, sizeof(*res));
+  const char **made = jet_arena_calloc(a, n ? n : 1, sizeof(char *));
+  if (!list || !res || !made) return jet_status_oom("Execute reply");
+  uint32_t n_made = 0;
+  jet_status st = NULL;
+  for (uint32_t i = 0; i < n && !st; i++) {
+    jet__v1__result__init(&res[i]);
+    list[i] = &res[i];
+    jet_buf *o = &j->outs[i];
+    Jet__V1__TensorType *t = jet_arena_alloc(a, sizeof(*t));
+    if (!t) { st = jet_status_oom("Execute reply"); break; }
+    jet__v1__tensor_type__init(t);
+    st = jet_type_to_proto(&o->type, a, t);
+    res[i].type = t;
+    if (st) break;
+    if (j->keep[i]) {
+      jet_array *arr;
+      char *id = jet_arena_alloc(a, JET_TOKEN_HEX + 1);
+      Jet__V1__ArrayHandle *h = jet_arena_alloc(a, sizeof(*h));
+      if (!id || !h) { st = jet_status_oom("Execute reply"); break; }
+      st = jet_store_adopt(c->ctx->store, 0, &o->type, o->data, &arr);
+      if (st) { st = jet_status_annotate(st, "output %u: ", i); break; }
+      o->data = NULL; /* owned by arr now */
+      st = jet_store_insert(c->ctx->store, j->session, arr, id);
+      jet_array_release(arr);
+      if (st) break;
+      made[n_made++] = id;
+      jet__v1__array_handle__init(h);
+      h->id = id;
+      res[i].value_case = JET__V1__RESULT__VALUE_HANDLE;
+      res[i].handle = h;
+    } else {
+      Jet__V1__Array *arr = jet_arena_alloc(a, sizeof(*arr));
+      if (!arr) { st = jet_status_oom("Execute reply"); break; }
+      jet__v1__array__init(arr);
+      st = jet__call_defer_mem(c, a, o->data);
+      if (st) break;
+      void *data = o->data;
+      o->data = NULL;
+      st = jet_array_to_proto(&o->type, data, a, arr);
+      res[i].value_case = JET__V1__RESULT__VALUE_INLINE;
+      res[i].inline_ = arr;
+    }
+  }
+  if (st) {
+    uint32_t deleted;
+    jet_status_free(jet_store_delete(c->ctx->store, j->session, made, n_made, &deleted));
+    return st;
+  }
+  r->n_outputs = n;
+  r->outputs = list;
+  return NULL;
+}
+
+static void job_free(exec_job *j, uint32_t n_args) {
+  if (j->held)
+    for (uint32_t i = 0; i < n_args; i++) jet_array_release(j->held[i]);
+  if (j->outs)
+    for (uint32_t i = 0; i < j->exe->n_outputs; i++) jet_mem_free(j->outs[i].data);
+  jet_executable_release(j->exe);
+}
+
+jet_status jet__rpc_execute(jet_call *c, jet_arena *a, const ProtobufCMessage *req,
+                            ProtobufCMessage **resp) {
+  const Jet__V1__ExecuteRequest *q = (const void *)req;
+  exec_job j = {0};
+  const char *eid = q->executable_id ? q->executable_id : "";
+  j.exe = jet_cache_lookup(c->ctx->cache, eid);
+  if (!j.exe)
+    return jet_status_make(JET_NOT_FOUND, "executable_id: executable '%.64s' not found (compile it first)",
+                           eid);
+  const jet_graph *g = j.exe->graph;
+  uint32_t np = g->n_params, no = j.exe->n_outputs;
+  j.held = jet_arena_calloc(a, np ? np : 1, sizeof(jet_array *));
+  j.args = jet_arena_calloc(a, np ? np : 1, sizeof(jet_buf));
+  j.keep = jet_arena_calloc(a, no ? no : 1, sizeof(bool));
+  jet_buf *outs = jet_arena_calloc(a, no ? no : 1, sizeof(jet_buf));
+  jet_status st = (j.held && j.args && j.keep && outs) ? NULL : jet_status_oom("Execute");
+  if (!st) st = resolve_args(c, q, &j);
+  if (!st) st = plan_outputs(c, q, &j);
+  if (!st) {
+    jet_exec_ctl ctl = {.cancelled = &c->cancelled, .deadline_ns = jet__call_deadline_ns(c)};
+    st = jet_exec_graph(g, j.args, np, outs, &ctl);
+    if (!st) {
+      j.outs = outs;
+      atomic_fetch_add(&c->ctx->executions, 1);
+    }
+  }
+  Jet__V1__ExecuteResponse *r = st ? NULL : jet_arena_alloc(a, sizeof(*r));
+  if (!st && !r) st = jet_status_oom("Execute reply");
+  if (!st) {
+    jet__v1__execute_response__init(r);
+    st = build_reply(c, a, &j, r);
+  }
+  job_free(&j, np);
+  if (!st) *resp = &r->base;
+  return st;
+}
