@@ -3,7 +3,7 @@
 #include "jet/hash.h"
 #include "transforms/transforms.h"
 
-jet_status jet_compile(jet_cache *cache, jet_graph *graph, const jet_transform *transforms,
+jet_status jet_compiler_compile(jet_cache *cache, jet_graph *graph, const jet_transform *transforms,
                        uint32_t n_transforms, const jet_type *arg_types, uint32_t n_args,
                        jet_executable **out, bool *hit) {
   *out = NULL;

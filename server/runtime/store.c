@@ -11,7 +11,7 @@ typedef struct entry {
   struct entry *next;
   char id[JET_TOKEN_HEX + 1];
   char session[JET_TOKEN_HEX + 1];
-  jet_array *array;
+  jet_buffer *array;
 } entry;
 
 struct jet_store {
@@ -50,7 +50,7 @@ void jet_store_destroy(jet_store *s) {
   for (size_t b = 0; b < s->nbuckets; b++) {
     for (entry *e = s->buckets[b], *n; e; e = n) {
       n = e->next;
-      jet_array_release(e->array);
+      jet_buffer_release(e->array);
       free(e);
     }
   }
@@ -60,8 +60,8 @@ void jet_store_destroy(jet_store *s) {
 }
 
 static jet_status wrap(jet_store *s, uint32_t device, const jet_type *t, void *data, size_t nbytes,
-                       jet_array **out) {
-  jet_array *a = calloc(1, sizeof(*a));
+                       jet_buffer **out) {
+  jet_buffer *a = calloc(1, sizeof(*a));
   if (!a) return jet_status_oom("array");
   atomic_init(&a->refs, 1);
   a->type = *t;
@@ -80,7 +80,7 @@ static jet_status reserve(jet_store *s, uint32_t device, const jet_type *t, size
   return jet_devices_reserve(s->devices, device, nbytes, jet_type_str(t, ts, sizeof(ts)));
 }
 
-jet_status jet_store_alloc(jet_store *s, uint32_t device, const jet_type *t, jet_array **out) {
+jet_status jet_store_alloc(jet_store *s, uint32_t device, const jet_type *t, jet_buffer **out) {
   size_t nbytes = jet_type_nbytes(t);
   JET_RETURN_IF_ERROR(reserve(s, device, t, nbytes));
   void *data = jet_mem_alloc(nbytes);
@@ -98,7 +98,7 @@ jet_status jet_store_alloc(jet_store *s, uint32_t device, const jet_type *t, jet
 }
 
 jet_status jet_store_adopt(jet_store *s, uint32_t device, const jet_type *t, void *data,
-                           jet_array **out) {
+                           jet_buffer **out) {
   size_t nbytes = jet_type_nbytes(t);
   JET_RETURN_IF_ERROR(reserve(s, device, t, nbytes));
   jet_status st = wrap(s, device, t, data, nbytes, out);
@@ -106,12 +106,12 @@ jet_status jet_store_adopt(jet_store *s, uint32_t device, const jet_type *t, voi
   return st;
 }
 
-jet_array *jet_array_retain(jet_array *a) {
+jet_buffer *jet_buffer_retain(jet_buffer *a) {
   atomic_fetch_add(&a->refs, 1);
   return a;
 }
 
-void jet_array_release(jet_array *a) {
+void jet_buffer_release(jet_buffer *a) {
   if (!a || atomic_fetch_sub(&a->refs, 1) != 1) return;
   jet_store *s = a->store;
   atomic_fetch_sub(&s->live_arrays, 1);
@@ -147,7 +147,7 @@ static entry **find(jet_store *s, const char *id) {
   return pp;
 }
 
-jet_status jet_store_insert(jet_store *s, const char *session, jet_array *a,
+jet_status jet_store_insert(jet_store *s, const char *session, jet_buffer *a,
                             char id_out[JET_TOKEN_HEX + 1]) {
   if (!session || strlen(session) != JET_TOKEN_HEX)
     return jet_status_make(JET_FAILED_PRECONDITION, "session '%.64s' is not open",
@@ -160,7 +160,7 @@ jet_status jet_store_insert(jet_store *s, const char *session, jet_array *a,
     return st;
   }
   memcpy(e->session, session, JET_TOKEN_HEX + 1);
-  e->array = jet_array_retain(a);
+  e->array = jet_buffer_retain(a);
   pthread_mutex_lock(&s->mu);
   st = jet_sessions_check(s->sessions, session);
   if (!st) {
@@ -172,7 +172,7 @@ jet_status jet_store_insert(jet_store *s, const char *session, jet_array *a,
   }
   pthread_mutex_unlock(&s->mu);
   if (st) {
-    jet_array_release(e->array);
+    jet_buffer_release(e->array);
     free(e);
     return st;
   }
@@ -192,10 +192,10 @@ static entry **find_owned(jet_store *s, const char *session, const char *id) {
 }
 
 jet_status jet_store_get(jet_store *s, const char *session, const char *id, const char *field,
-                         jet_array **out) {
+                         jet_buffer **out) {
   pthread_mutex_lock(&s->mu);
   entry **pp = find_owned(s, session, id);
-  if (pp) *out = jet_array_retain((*pp)->array);
+  if (pp) *out = jet_buffer_retain((*pp)->array);
   pthread_mutex_unlock(&s->mu);
   return pp ? NULL : not_found(field, id);
 }
@@ -229,7 +229,7 @@ jet_status jet_store_delete(jet_store *s, const char *session, const char *const
   pthread_mutex_unlock(&s->mu);
   for (entry *e = dead, *nx; e; e = nx) {
     nx = e->next;
-    jet_array_release(e->array);
+    jet_buffer_release(e->array);
     free(e);
   }
   *deleted = n;
@@ -258,7 +258,7 @@ uint32_t jet_store_free_session(jet_store *s, const char *session) {
   pthread_mutex_unlock(&s->mu);
   for (entry *e = dead, *nx; e; e = nx) {
     nx = e->next;
-    jet_array_release(e->array);
+    jet_buffer_release(e->array);
     free(e);
   }
   return n;

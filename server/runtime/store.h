@@ -1,6 +1,6 @@
 /* The array store: arrays kept on the server behind handles.
  *
- * An array (jet_array) is a refcounted buffer of one type on one device; its
+ * An array (jet_buffer) is a refcounted buffer of one type on one device; its
  * bytes are charged to the device (device.h) from creation until the last
  * reference goes. The handle table maps a handle (128 random bits, hex) to an
  * array and its owning session. A lookup by any other session is answered
@@ -24,14 +24,14 @@
 
 typedef struct jet_store jet_store;
 
-typedef struct jet_array {
+typedef struct jet_buffer {
   atomic_uint refs;
   jet_type type;
   void *data;    /* jet_mem_alloc'd; nbytes long */
   size_t nbytes;
   uint32_t device;
   jet_store *store;
-} jet_array;
+} jet_buffer;
 
 jet_store *jet_store_create(jet_devices *devices, jet_sessions *sessions);
 /* Frees every array still in the table. Arrays referenced elsewhere must
@@ -42,26 +42,26 @@ void jet_store_destroy(jet_store *s);
  * device (RESOURCE_EXHAUSTED over its limit) and allocates the memory
  * (RESOURCE_EXHAUSTED when it runs out). One reference, not in the table. */
 jet_status jet_store_alloc(jet_store *s, uint32_t device, const jet_type *t,
-                           jet_array **out) JET_MUST_USE;
+                           jet_buffer **out) JET_MUST_USE;
 /* Wraps memory from jet_mem_alloc (e.g. an executor output) as an array on
  * `device`. On success the array owns data; on error (over the device
  * limit, out of memory) data is untouched and still the caller's. */
 jet_status jet_store_adopt(jet_store *s, uint32_t device, const jet_type *t, void *data,
-                           jet_array **out) JET_MUST_USE;
+                           jet_buffer **out) JET_MUST_USE;
 
-jet_array *jet_array_retain(jet_array *a);
+jet_buffer *jet_buffer_retain(jet_buffer *a);
 /* Drops one reference; the last one frees the memory and the device charge. */
-void jet_array_release(jet_array *a);
+void jet_buffer_release(jet_buffer *a);
 
 /* Adds a to the table under a new handle owned by `session` (the table takes
  * its own reference). FAILED_PRECONDITION when the session is not open. */
-jet_status jet_store_insert(jet_store *s, const char *session, jet_array *a,
+jet_status jet_store_insert(jet_store *s, const char *session, jet_buffer *a,
                             char id_out[JET_TOKEN_HEX + 1]) JET_MUST_USE;
 
 /* Finds the array of handle `id` owned by `session` and returns a new
  * reference. NOT_FOUND "FIELD: array handle 'ID' not found" otherwise. */
 jet_status jet_store_get(jet_store *s, const char *session, const char *id, const char *field,
-                         jet_array **out) JET_MUST_USE;
+                         jet_buffer **out) JET_MUST_USE;
 
 /* Removes n handles of `session` from the table, all or nothing: when one is
  * unknown or foreign (or named twice) nothing is removed and the answer is

@@ -14,14 +14,14 @@
 
 typedef struct put_state {
   const char *session;
-  jet_array *array; /* allocated at the first chunk */
+  jet_buffer *array; /* allocated at the first chunk */
   size_t got;
   uint32_t chunks;
 } put_state;
 
 static void put_free(jet_call *c) {
   put_state *s = c->state;
-  jet_array_release(s->array);
+  jet_buffer_release(s->array);
   free(s);
   c->state = NULL;
 }
@@ -130,13 +130,13 @@ void jet__rpc_put_array(jet_call *c) {
 /* ---- GetArray ------------------------------------------------------------ */
 
 typedef struct get_state {
-  jet_array *array;
+  jet_buffer *array;
   size_t off, chunk;
 } get_state;
 
 static void get_free(jet_call *c) {
   get_state *s = c->state;
-  jet_array_release(s->array);
+  jet_buffer_release(s->array);
   free(s);
   c->state = NULL;
 }

@@ -59,7 +59,7 @@ jet_status jet__rpc_compile(jet_call *c, jet_arena *a, const ProtobufCMessage *r
   }
   jet_executable *exe;
   bool hit;
-  JET_RETURN_IF_ERROR(jet_compile(c->ctx->cache, g, tfs, (uint32_t)q->n_transforms, args,
+  JET_RETURN_IF_ERROR(jet_compiler_compile(c->ctx->cache, g, tfs, (uint32_t)q->n_transforms, args,
                                   (uint32_t)q->n_arg_types, &exe, &hit));
   Jet__V1__CompileResponse *r = NULL;
   st = reply(a, exe, hit, q->return_text, &r);

@@ -14,7 +14,7 @@
 
 typedef struct exec_job {
   jet_executable *exe;
-  jet_array **held; /* [n_args] handle arguments (NULL for inline) */
+  jet_buffer **held; /* [n_args] handle arguments (NULL for inline) */
   jet_buf *args;
   jet_buf *outs;
   bool *keep;       /* [n_outputs] */
@@ -95,7 +95,7 @@ static jet_status build_reply(jet_call *c, jet_arena *a, exec_job *j, Jet__V1__E
     res[i].type = t;
     if (st) break;
     if (j->keep[i]) {
-      jet_array *arr;
+      jet_buffer *arr;
       char *id = jet_arena_alloc(a, JET_TOKEN_HEX + 1);
       Jet__V1__ArrayHandle *h = jet_arena_alloc(a, sizeof(*h));
       if (!id || !h) { st = jet_status_oom("Execute reply"); break; }
@@ -103,7 +103,7 @@ static jet_status build_reply(jet_call *c, jet_arena *a, exec_job *j, Jet__V1__E
       if (st) { st = jet_status_annotate(st, "output %u: ", i); break; }
       o->data = NULL; /* owned by arr now */
       st = jet_store_insert(c->ctx->store, j->session, arr, id);
-      jet_array_release(arr);
+      jet_buffer_release(arr);
       if (st) break;
       made[n_made++] = id;
       jet__v1__array_handle__init(h);
@@ -135,7 +135,7 @@ static jet_status build_reply(jet_call *c, jet_arena *a, exec_job *j, Jet__V1__E
 
 static void job_free(exec_job *j, uint32_t n_args) {
   if (j->held)
-    for (uint32_t i = 0; i < n_args; i++) jet_array_release(j->held[i]);
+    for (uint32_t i = 0; i < n_args; i++) jet_buffer_release(j->held[i]);
   if (j->outs)
     for (uint32_t i = 0; i < j->exe->n_outputs; i++) jet_mem_free(j->outs[i].data);
   jet_executable_release(j->exe);
@@ -152,7 +152,7 @@ jet_status jet__rpc_execute(jet_call *c, jet_arena *a, const ProtobufCMessage *r
                            eid);
   const jet_graph *g = j.exe->graph;
   uint32_t np = g->n_params, no = j.exe->n_outputs;
-  j.held = jet_arena_calloc(a, np ? np : 1, sizeof(jet_array *));
+  j.held = jet_arena_calloc(a, np ? np : 1, sizeof(jet_buffer *));
   j.args = jet_arena_calloc(a, np ? np : 1, sizeof(jet_buf));
   j.keep = jet_arena_calloc(a, no ? no : 1, sizeof(bool));
   jet_buf *outs = jet_arena_calloc(a, no ? no : 1, sizeof(jet_buf));

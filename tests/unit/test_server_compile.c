@@ -29,7 +29,7 @@ static jet_graph *binary_graph(jet_op op, int64_t n) {
 static jet_executable *compile_ok(jet_cache *c, jet_graph *g, bool want_hit) {
   jet_executable *e;
   bool hit;
-  assert_null(jet_compile(c, g, NULL, 0, NULL, 0, &e, &hit));
+  assert_null(jet_compiler_compile(c, g, NULL, 0, NULL, 0, &e, &hit));
   assert_int_equal(hit, want_hit);
   return e;
 }
@@ -149,7 +149,7 @@ static void test_compile_with_transform_is_not_cached(void **state) {
   t.axis_name = t.spmd_axis_name = "";
   jet_executable *e = (jet_executable *)1;
   bool hit = true;
-  jet_status s = jet_compile(c, binary_graph(JET_OP_ADD, 3), &t, 1, NULL, 0, &e, &hit);
+  jet_status s = jet_compiler_compile(c, binary_graph(JET_OP_ADD, 3), &t, 1, NULL, 0, &e, &hit);
   assert_int_equal(jet_status_code(s), JET_UNIMPLEMENTED);
   assert_non_null(strstr(jet_status_message(s), "'vmap'"));
   jet_status_free(s);

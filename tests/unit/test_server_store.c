@@ -49,11 +49,11 @@ static jet_type f32(int64_t n) { return jet_type_make(JET_F32, 1, &n); }
 
 static void put(fixture *f, const char *session, int64_t n, uint32_t device, char id[33]) {
   jet_type t = f32(n);
-  jet_array *a;
+  jet_buffer *a;
   assert_null(jet_store_alloc(f->st, device, &t, &a));
   for (int64_t i = 0; i < n; i++) ((float *)a->data)[i] = (float)i;
   assert_null(jet_store_insert(f->st, session, a, id));
-  jet_array_release(a);
+  jet_buffer_release(a);
 }
 
 static void expect_code(jet_status s, jet_code code) {
@@ -91,11 +91,11 @@ static void test_put_get_owner_only(void **state) {
   fixture *f = *state;
   char id[33];
   put(f, f->a, 4, 0, id);
-  jet_array *a;
+  jet_buffer *a;
   assert_null(jet_store_get(f->st, f->a, id, "handle", &a));
   assert_int_equal(a->nbytes, 16);
   assert_true(((float *)a->data)[3] == 3.0f);
-  jet_array_release(a);
+  jet_buffer_release(a);
   /* Another session gets exactly the answer an unknown handle gets. */
   jet_status foreign = jet_store_get(f->st, f->b, id, "handle", &a);
   jet_status unknown = jet_store_get(f->st, f->a, "ffffffffffffffffffffffffffffffff", "handle", &a);
@@ -112,13 +112,13 @@ static void test_put_get_owner_only(void **state) {
 static void test_insert_needs_open_session(void **state) {
   fixture *f = *state;
   jet_type t = f32(2);
-  jet_array *a;
+  jet_buffer *a;
   char id[33];
   assert_null(jet_store_alloc(f->st, 0, &t, &a));
   expect_code(jet_store_insert(f->st, "ffffffffffffffffffffffffffffffff", a, id),
               JET_FAILED_PRECONDITION);
   expect_code(jet_store_insert(f->st, "short", a, id), JET_FAILED_PRECONDITION);
-  jet_array_release(a);
+  jet_buffer_release(a);
   uint64_t n, bytes;
   jet_store_stats(f->st, &n, &bytes);
   assert_int_equal(n, 0);
@@ -140,9 +140,9 @@ static void test_delete_all_or_nothing(void **state) {
   assert_int_equal(deleted, 0);
   const char *twice[] = {x, x};
   expect_code(jet_store_delete(f->st, f->a, twice, 2, &deleted), JET_INVALID_ARGUMENT);
-  jet_array *a;
+  jet_buffer *a;
   assert_null(jet_store_get(f->st, f->a, x, "h", &a));
-  jet_array_release(a);
+  jet_buffer_release(a);
   const char *good[] = {x, y};
   assert_null(jet_store_delete(f->st, f->a, good, 2, &deleted));
   assert_int_equal(deleted, 2);
@@ -167,7 +167,7 @@ static void test_free_session_and_accounting(void **state) {
   assert_int_equal(d1.live_arrays, 3);
   assert_string_equal(d0.kind, "cpu");
   /* A reference held elsewhere keeps the array (and its charge) alive. */
-  jet_array *held;
+  jet_buffer *held;
   assert_null(jet_store_get(f->st, f->a, ids[0], "h", &held));
   assert_int_equal(jet_store_free_session(f->st, f->a), 4);
   uint64_t n, bytes;
@@ -175,7 +175,7 @@ static void test_free_session_and_accounting(void **state) {
   assert_int_equal(n, 2);
   assert_int_equal(bytes, 60);
   assert_true(((float *)held->data)[9] == 9.0f);
-  jet_array_release(held);
+  jet_buffer_release(held);
   jet_store_stats(f->st, &n, &bytes);
   assert_int_equal(n, 1);
   jet_devices_info(f->dev, 0, &d0);
@@ -189,7 +189,7 @@ static void test_free_session_and_accounting(void **state) {
 static void test_memory_limit(void **state) {
   fixture *f = *state; /* 100 bytes per device */
   jet_type t20 = f32(20), t10 = f32(10), t30 = f32(30);
-  jet_array *a, *b;
+  jet_buffer *a, *b;
   assert_null(jet_store_alloc(f->st, 0, &t20, &a));
   jet_status s = jet_store_alloc(f->st, 0, &t10, &b);
   assert_int_equal(jet_status_code(s), JET_RESOURCE_EXHAUSTED);
@@ -198,20 +198,20 @@ static void test_memory_limit(void **state) {
   jet_status_free(s);
   /* The other device has its own limit. */
   assert_null(jet_store_alloc(f->st, 1, &t10, &b));
-  jet_array_release(b);
+  jet_buffer_release(b);
   expect_code(jet_store_alloc(f->st, 1, &t30, &b), JET_RESOURCE_EXHAUSTED);
-  jet_array_release(a);
+  jet_buffer_release(a);
   assert_null(jet_store_alloc(f->st, 0, &t20, &a));
   /* adopt charges like alloc; on failure the memory stays the caller's */
   void *mem = jet_mem_alloc(80);
   expect_code(jet_store_adopt(f->st, 0, &t20, mem, &b), JET_RESOURCE_EXHAUSTED);
-  jet_array_release(a);
+  jet_buffer_release(a);
   assert_null(jet_store_adopt(f->st, 0, &t20, mem, &b));
   assert_ptr_equal(b->data, mem);
   jet_device_info d0;
   jet_devices_info(f->dev, 0, &d0);
   assert_int_equal(d0.in_use_bytes, 80);
-  jet_array_release(b);
+  jet_buffer_release(b);
 }
 
 static void test_device_ids(void **state) {
@@ -223,7 +223,7 @@ static void test_device_ids(void **state) {
   assert_non_null(strstr(jet_status_message(s), "device 2 does not exist"));
   jet_status_free(s);
   jet_type t = f32(1);
-  jet_array *a;
+  jet_buffer *a;
   expect_code(jet_store_alloc(f->st, 7, &t, &a), JET_INVALID_ARGUMENT);
   assert_null(jet_devices_create(0, 0));
 }
@@ -238,10 +238,10 @@ static void *worker(void *p) {
   for (int i = 0; i < 300; i++) {
     char id[33];
     jet_type t = f32(i % 7);
-    jet_array *a;
+    jet_buffer *a;
     if (jet_store_alloc(w->f->st, 0, &t, &a)) abort();
     if (jet_store_insert(w->f->st, w->session, a, id)) abort();
-    jet_array_release(a);
+    jet_buffer_release(a);
     if (i % 3 == 0) {
       const char *ids[1] = {id};
       uint32_t d;
