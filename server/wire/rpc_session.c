@@ -24,9 +24,10 @@ static void free_session(jet_call *c) {
   c->state = NULL;
 }
 
-static void session_closed(jet_call *c) {
-  jet__call_finish(c, jet_status_make(JET_CANCELLED, "session closed by the client"), NULL);
-}
+/* The client ending its session (cancel, disconnect, exit) is the normal end
+ * of this call, not an error: it is finished with OK and not counted in the
+ * method's errors. */
+static void session_closed(jet_call *c) { jet__call_finish(c, NULL, NULL); }
 
 static void session_shutdown(jet_call *c) {
   jet__call_finish(c, jet_status_make(JET_UNAVAILABLE, "jetd is shutting down"), NULL);
