@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "jet/limits.h"
 
@@ -15,7 +16,7 @@ const char jet_config_default_text[] =
     "# jetd built-in defaults\n"
     "listen = 127.0.0.1:" STR(JET_DEFAULT_PORT) "\n"
     "devices = 1\n"
-    "memory-limit = 0\n"
+    "memory-limit = auto\n"
     "max-request-bytes = 64M\n"
     "log-level = info\n"
     "workers = 0\n"
@@ -28,7 +29,8 @@ const char jet_config_usage[] =
         JET_DEFAULT_PORT) "; port 0 = any free port)\n"
     "  --config FILE                 read `key = value` lines (same keys as the flags)\n"
     "  --devices N                   number of CPU devices (default 1)\n"
-    "  --memory-limit BYTES          memory limit per device, K/M/G suffixes, 0 = none\n"
+    "  --memory-limit BYTES|auto     memory limit per device, K/M/G suffixes, 0 = none,\n"
+    "                                auto = 3/4 of physical memory / devices (default)\n"
     "  --max-request-bytes BYTES     largest request message (default 64M)\n"
     "  --log-level LEVEL             error|warn|info|debug (default info)\n"
     "  --workers N                   compute threads (default: one per core)\n"
@@ -93,7 +95,11 @@ jet_status jet_config_set(jet_config *c, const char *key, const char *value) {
     JET_RETURN_IF_ERROR(parse_uint(key, value, 1, 1024, &v));
     c->devices = (uint32_t)v;
   } else if (strcmp(key, "memory-limit") == 0) {
-    JET_RETURN_IF_ERROR(jet_config_parse_bytes(key, value, &c->memory_limit));
+    c->memory_limit_auto = strcmp(value, "auto") == 0;
+    if (c->memory_limit_auto)
+      c->memory_limit = 0;
+    else
+      JET_RETURN_IF_ERROR(jet_config_parse_bytes(key, value, &c->memory_limit));
   } else if (strcmp(key, "max-request-bytes") == 0) {
     JET_RETURN_IF_ERROR(jet_config_parse_bytes(key, value, &v));
     if (v < 1024 || v > 0x7fffffff)
@@ -235,7 +241,19 @@ jet_status jet_config_from_args(int argc, char **argv, jet_config *c, jet_config
       i = next;
     }
   }
+  jet_config_finish(c);
   return NULL;
+}
+
+void jet_config_finish(jet_config *c) {
+  if (!c->memory_limit_auto) return;
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  uint64_t phys = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
+  /* Three quarters of the machine, shared equally by the devices: a graph
+   * that asks for more is refused with RESOURCE_EXHAUSTED instead of letting
+   * the kernel's OOM killer end the daemon. */
+  c->memory_limit = phys / 4 * 3 / (c->devices ? c->devices : 1);
+  c->memory_limit_auto = false;
 }
 
 _Static_assert(JET_MAX_MESSAGE_BYTES == 64 * 1024 * 1024,

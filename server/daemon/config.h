@@ -5,7 +5,8 @@
  *
  *   listen             HOST:PORT or unix:/path (port 0 = any free port)
  *   devices            number of CPU devices (>= 1)
- *   memory-limit       bytes per device, K/M/G suffixes allowed, 0 = none
+ *   memory-limit       bytes per device, K/M/G suffixes allowed, 0 = none,
+ *                      auto (the default) = 3/4 of physical memory / devices
  *   max-request-bytes  largest request message accepted
  *   log-level          error | warn | info | debug
  *   workers            compute pool threads (0 = one per core)
@@ -17,6 +18,7 @@
 #ifndef JET_DAEMON_CONFIG_H
 #define JET_DAEMON_CONFIG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "daemon/log.h"
@@ -26,6 +28,7 @@ typedef struct jet_config {
   char listen[512];
   uint32_t devices;
   uint64_t memory_limit;
+  bool memory_limit_auto; /* resolved into memory_limit by jet_config_finish */
   uint64_t max_request_bytes;
   jet_log_level log_level;
   uint32_t workers;
@@ -52,6 +55,10 @@ typedef enum jet_config_action {
 /* Defaults, then --config FILE (if given), then the other flags. */
 jet_status jet_config_from_args(int argc, char **argv, jet_config *c,
                                 jet_config_action *action) JET_MUST_USE;
+
+/* Resolves derived values (memory-limit auto) once every source has been
+ * applied; jet_config_from_args calls it. */
+void jet_config_finish(jet_config *c);
 
 /* The --help text. */
 extern const char jet_config_usage[];

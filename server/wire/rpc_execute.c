@@ -133,6 +133,16 @@ static jet_status build_reply(jet_call *c, jet_arena *a, exec_job *j, Jet__V1__E
   return NULL;
 }
 
+/* Temporaries of one execution may use what the device has left under its
+ * memory limit (0 = no limit); a device already full gets a budget of one
+ * byte, so any allocation is refused rather than unbounded. */
+static uint64_t temp_budget(jet_devices *devices, uint32_t id) {
+  jet_device_info info;
+  jet_devices_info(devices, id, &info);
+  if (!info.limit_bytes) return 0;
+  return info.in_use_bytes < info.limit_bytes ? info.limit_bytes - info.in_use_bytes : 1;
+}
+
 static void job_free(exec_job *j, uint32_t n_args) {
   if (j->held)
     for (uint32_t i = 0; i < n_args; i++) jet_buffer_release(j->held[i]);
@@ -160,7 +170,9 @@ jet_status jet__rpc_execute(jet_call *c, jet_arena *a, const ProtobufCMessage *r
   if (!st) st = resolve_args(c, q, &j);
   if (!st) st = plan_outputs(c, q, &j);
   if (!st) {
-    jet_exec_ctl ctl = {.cancelled = &c->cancelled, .deadline_ns = jet__call_deadline_ns(c)};
+    jet_exec_ctl ctl = {.cancelled = &c->cancelled,
+                        .deadline_ns = jet__call_deadline_ns(c),
+                        .max_temp_bytes = temp_budget(c->ctx->devices, 0)};
     st = jet_exec_graph(g, j.args, np, outs, &ctl);
     if (!st) {
       j.outs = outs;

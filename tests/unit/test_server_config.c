@@ -25,7 +25,15 @@ static void test_defaults(void **state) {
   jet_config_defaults(&c);
   assert_string_equal(c.listen, "127.0.0.1:7450");
   assert_int_equal(c.devices, 1);
-  assert_int_equal(c.memory_limit, 0);
+  assert_true(c.memory_limit_auto);
+  jet_config_finish(&c);
+  assert_false(c.memory_limit_auto);
+  assert_true(c.memory_limit > 0);
+  uint64_t one_device = c.memory_limit;
+  jet_config_defaults(&c);
+  c.devices = 4;
+  jet_config_finish(&c);
+  assert_true(c.memory_limit <= one_device / 4 + 1 && c.memory_limit >= one_device / 4 - 1);
   assert_int_equal(c.max_request_bytes, 64u * 1024 * 1024);
   assert_int_equal(c.log_level, JET_LOG_INFO);
   assert_int_equal(c.workers, 0);
