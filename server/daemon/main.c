@@ -1,5 +1,6 @@
 /* jetd: the jet daemon. See daemon/config.h for the flags. */
 #include <cblas.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,12 @@ int main(int argc, char **argv) {
   char nbuf[16];
   snprintf(nbuf, sizeof(nbuf), "%u", cfg.workers);
   setenv("UV_THREADPOOL_SIZE", nbuf, 1);
+  /* Request messages and their decoded copies (chunks of up to 64 MiB) come
+   * and go all the time: keep them on the heap instead of fresh mmaps, whose
+   * pages cost ~13 µs each to fault in here (machine-limits.md §2b). Large
+   * arrays use huge pages through runtime/mem.c. */
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   /* Parallelism comes from the pool: one OpenBLAS thread per worker. */
   openblas_set_num_threads(1);
   return jet_daemon_run(&cfg);
