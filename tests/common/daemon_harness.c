@@ -171,6 +171,18 @@ static int find_address(const char *log_path, char *addr, size_t cap) {
 
 /* ---- the daemon ---- */
 
+/* In a forked child before exec (only async-signal-safe calls): dies with
+ * the parent (exits 126 if it is already gone), reads /dev/null and writes
+ * stdout to out_fd, stderr to err_fd. */
+static void child_redirect(pid_t parent, int out_fd, int err_fd) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(126);
+  int devnull = open("/dev/null", O_RDONLY);
+  if (devnull >= 0) dup2(devnull, 0);
+  dup2(out_fd, 1);
+  dup2(err_fd, 2);
+}
+
 int jet_test_daemon_start(const char *const *extra_args, jet_test_daemon **out) {
   *out = NULL;
   jet_test_daemon *d = calloc(1, sizeof *d);
@@ -245,13 +257,7 @@ int jet_test_daemon_start(const char *const *extra_args, jet_test_daemon **out) 
     return -1;
   }
   if (pid == 0) {
-    /* Child: only async-signal-safe calls until exec. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(126);
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0) dup2(devnull, 0);
-    dup2(fd, 1);
-    dup2(fd, 2);
+    child_redirect(parent, fd, fd);
     execve(JETD_PATH, (char *const *)argv, envp);
     static const char msg[] = "harness: exec of jetd failed\n";
     if (write(2, msg, sizeof msg - 1) < 0) _exit(127);
@@ -341,6 +347,54 @@ int jet_test_daemon_stop(jet_test_daemon *d) {
   return code;
 }
 
+/* ---- the shared fixture ---- */
+
+int jet_test_fixture_start(const char *const *extra_args, int with_client,
+                           jet_test_fixture **out) {
+  jet_test_fixture *f = calloc(1, sizeof *f);
+  if (!f) return -1;
+  if (jet_test_daemon_start(extra_args, &f->daemon) != 0) {
+    free(f);
+    return -1;
+  }
+  f->address = jet_test_daemon_address(f->daemon);
+  if (with_client) {
+    jet_status st = jet_client_connect(f->address, &f->client);
+    if (st) {
+      fprintf(stderr, "connect: %s\n", jet_status_message(st));
+      jet_status_free(st);
+      jet_test_daemon_stop(f->daemon);
+      free(f);
+      return -1;
+    }
+  }
+  *out = f;
+  return 0;
+}
+
+int jet_test_fixture_stop(jet_test_fixture *f) {
+  if (f->client) jet_client_close(f->client);
+  int code = jet_test_daemon_stop(f->daemon);
+  free(f);
+  if (code != 0) fprintf(stderr, "jetd exited with status %d (expected 0)\n", code);
+  return code;
+}
+
+static int fixture_setup(void **state, int with_client) {
+  jet_test_fixture *f;
+  if (jet_test_fixture_start(NULL, with_client, &f) != 0) return -1;
+  *state = f;
+  return 0;
+}
+
+int jet_test_fixture_setup(void **state) { return fixture_setup(state, 1); }
+
+int jet_test_fixture_setup_daemon(void **state) { return fixture_setup(state, 0); }
+
+int jet_test_fixture_teardown(void **state) {
+  return jet_test_fixture_stop(*state) == 0 ? 0 : -1;
+}
+
 /* ---- running programs ---- */
 
 static int append(char **buf, size_t *len, size_t *cap, const char *p, size_t n) {
@@ -408,12 +462,7 @@ int jet_test_run_program(const char *const *argv, const char *address, int timeo
     return -1;
   }
   if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(126);
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0) dup2(devnull, 0);
-    dup2(out_pipe[1], 1);
-    dup2(err_pipe[1], 2);
+    child_redirect(parent, out_pipe[1], err_pipe[1]);
     execve(argv[0], (char *const *)argv, envp);
     static const char msg[] = "harness: exec failed\n";
     if (write(2, msg, sizeof msg - 1) < 0) _exit(127);

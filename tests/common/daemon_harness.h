@@ -25,6 +25,7 @@
 #include <grpc/grpc.h>
 #include <protobuf-c/protobuf-c.h>
 
+#include "jet/jet.h"
 #include "jet/status.h"
 
 typedef struct jet_test_daemon jet_test_daemon;
@@ -60,6 +61,33 @@ int jet_test_daemon_stop(jet_test_daemon *d);
 
 /* Prints the last `max_bytes` of the daemon log to stderr. */
 void jet_test_daemon_dump_log(const jet_test_daemon *d, size_t max_bytes);
+
+/* ---- Shared cmocka group fixture: a daemon, optionally with a client ---- */
+
+typedef struct jet_test_fixture {
+  jet_test_daemon *daemon;
+  const char *address; /* jet_test_daemon_address(daemon), borrowed */
+  jet_client *client;  /* connected to address; NULL when started without */
+} jet_test_fixture;
+
+/* Starts jetd with extra_args (NULL-terminated, NULL for none) and, when
+ * with_client is non-zero, connects a jet_client to it. Returns 0, or -1
+ * after printing the reason (nothing is left running). */
+int jet_test_fixture_start(const char *const *extra_args, int with_client,
+                           jet_test_fixture **out);
+
+/* Closes the client (if any), stops the daemon as jet_test_daemon_stop does
+ * and frees f. Returns the daemon's exit status (0 expected: under
+ * LeakSanitizer this is the leak check); a non-zero one is also printed. */
+int jet_test_fixture_stop(jet_test_fixture *f);
+
+/* cmocka group setup/teardown around the functions above: _setup starts a
+ * daemon (no extra arguments) with a client, _setup_daemon one without a
+ * client; *state becomes the jet_test_fixture. _teardown returns -1
+ * (failing the group) when the daemon's exit status is not 0. */
+int jet_test_fixture_setup(void **state);
+int jet_test_fixture_setup_daemon(void **state);
+int jet_test_fixture_teardown(void **state);
 
 /* Result of running a program. */
 typedef struct jet_test_proc_result {

@@ -20,41 +20,6 @@
 #define F32 JET__V1__DTYPE__DTYPE_FLOAT32
 #define I32 JET__V1__DTYPE__DTYPE_INT32
 
-typedef struct fixture {
-  jet_test_daemon *daemon;
-  const char *address;
-  jet_client *client; /* holds a session for handle requests */
-} fixture;
-
-static int setup(void **state) {
-  fixture *f = calloc(1, sizeof *f);
-  if (!f) return -1;
-  if (jet_test_daemon_start(NULL, &f->daemon) != 0) {
-    free(f);
-    return -1;
-  }
-  f->address = jet_test_daemon_address(f->daemon);
-  jet_status st = jet_client_connect(f->address, &f->client);
-  if (st) {
-    fprintf(stderr, "connect: %s\n", jet_status_message(st));
-    jet_status_free(st);
-    jet_test_daemon_stop(f->daemon);
-    free(f);
-    return -1;
-  }
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fixture *f = *state;
-  jet_client_close(f->client);
-  int code = jet_test_daemon_stop(f->daemon);
-  free(f);
-  if (code != 0) fprintf(stderr, "jetd exited with status %d (expected 0)\n", code);
-  return code == 0 ? 0 : -1;
-}
-
 /* ---- message helpers ---- */
 
 static void set_type(Jet__V1__TensorType *t, Jet__V1__DType dt, int64_t *dims, size_t n) {
@@ -110,7 +75,7 @@ static void check_result(const char *what, const jet_test_raw_result *r, grpc_st
 }
 
 /* Sends a CompileRequest for g (with transforms) and checks the answer. */
-static void expect_compile(const fixture *f, const char *what, Jet__V1__Graph *g,
+static void expect_compile(const jet_test_fixture *f, const char *what, Jet__V1__Graph *g,
                            Jet__V1__Transform **tf, size_t ntf, grpc_status_code code,
                            const char *needle, const char *needle2, int node) {
   Jet__V1__CompileRequest req = JET__V1__COMPILE_REQUEST__INIT;
@@ -143,7 +108,7 @@ static void expect_no_live_bytes(jet_client *c) {
 /* ---- the cases ---- */
 
 static void test_malformed_bytes(void **state) {
-  fixture *f = *state;
+  jet_test_fixture *f = *state;
   /* Field 1 (graph), length-delimited, with a length far past the end. */
   static const unsigned char garbage[] = {0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01, 0x02};
   static const char *methods[] = {"/jet.v1.Jet/Compile", "/jet.v1.Jet/Execute",
@@ -159,7 +124,7 @@ static void test_malformed_bytes(void **state) {
 }
 
 static void test_unknown_op(void **state) {
-  fixture *f = *state;
+  jet_test_fixture *f = *state;
   int64_t d3[] = {3};
   Jet__V1__TensorType p0;
   set_type(&p0, F32, d3, 1);
@@ -177,7 +142,7 @@ static void test_unknown_op(void **state) {
 }
 
 static void test_wrong_operand_count(void **state) {
-  fixture *f = *state;
+  jet_test_fixture *f = *state;
   int64_t d3[] = {3};
   Jet__V1__TensorType p0;
   set_type(&p0, F32, d3, 1);
@@ -194,7 +159,7 @@ static void test_wrong_operand_count(void **state) {
 }
 
 static void test_dtype_mismatch(void **state) {
-  fixture *f = *state;
+  jet_test_fixture *f = *state;
   int64_t d3[] = {3};
   Jet__V1__TensorType p0, p1;
   set_type(&p0, F32, d3, 1);
@@ -211,7 +176,7 @@ static void test_dtype_mismatch(void **state) {
 }
 
 static void test_shape_mismatch(void **state) {
-  fixture *f = *state;
+  jet_test_fixture *f = *state;
   int64_t d3[] = {3}, d4[] = {4};
   Jet__V1__TensorType p0, p1;
   set_type(&p0, F32, d3, 1);
@@ -228,7 +193,7 @@ static void test_shape_mismatch(void **state) {
 }
 
 static void test_declared_result_type_mismatch(void **state) {
-  fixture *f = *state;
+  jet_test_fixture *f = *state;
   int64_t d3[] = {3}, d4[] = {4};
   Jet__V1__TensorType p0, wrong;
   set_type(&p0, F32, d3, 1);
@@ -249,7 +214,7 @@ static void test_declared_result_type_mismatch(void **state) {
 }
 
 static void test_missing_attribute(void **state) {
-  fixture *f = *state;
+  jet_test_fixture *f = *state;
   int64_t d3[] = {3};
   Jet__V1__TensorType p0;
   set_type(&p0, F32, d3, 1);
@@ -266,7 +231,7 @@ static void test_missing_attribute(void **state) {
 }
 
 static void test_negative_dims(void **state) {
-  fixture *f = *state;
+  jet_test_fixture *f = *state;
   int64_t dims[] = {2, -3};
   Jet__V1__TensorType p0;
   set_type(&p0, F32, dims, 2);
@@ -283,7 +248,7 @@ static void test_negative_dims(void **state) {
 }
 
 static void test_element_count_overflow(void **state) {
-  fixture *f = *state;
+  jet_test_fixture *f = *state;
   int64_t dims[] = {INT64_C(1) << 32, INT64_C(1) << 32}; /* 2^64 elements */
   Jet__V1__TensorType p0;
   set_type(&p0, F32, dims, 2);
@@ -310,7 +275,7 @@ static void test_element_count_overflow(void **state) {
 }
 
 static void test_forward_reference(void **state) {
-  fixture *f = *state;
+  jet_test_fixture *f = *state;
   int64_t d3[] = {3};
   Jet__V1__TensorType p0;
   set_type(&p0, F32, d3, 1);
@@ -335,7 +300,7 @@ static void test_forward_reference(void **state) {
 }
 
 static void test_transform_unimplemented(void **state) {
-  fixture *f = *state;
+  jet_test_fixture *f = *state;
   Jet__V1__TensorType p0;
   set_type(&p0, F32, NULL, 0);
   Jet__V1__TensorType *params[] = {&p0};
@@ -358,7 +323,7 @@ static void test_transform_unimplemented(void **state) {
 }
 
 static void test_execute_errors(void **state) {
-  fixture *f = *state;
+  jet_test_fixture *f = *state;
   /* A real executable: neg over f32[3]. */
   jet_builder *b = jet_builder_create("neg3");
   assert_non_null(b);
@@ -461,7 +426,7 @@ static void test_execute_errors(void **state) {
 }
 
 static void test_put_array_length_mismatch(void **state) {
-  fixture *f = *state;
+  jet_test_fixture *f = *state;
   int64_t d4[] = {4};
   Jet__V1__TensorType tt;
   set_type(&tt, F32, d4, 1);
@@ -482,7 +447,7 @@ static void test_put_array_length_mismatch(void **state) {
 }
 
 static void test_unknown_method(void **state) {
-  fixture *f = *state;
+  jet_test_fixture *f = *state;
   jet_test_raw_result r;
   assert_int_equal(jet_test_raw_call_bytes(f->address, "/jet.v1.Jet/Frobnicate", "", 0, NULL,
                                            TIMEOUT_MS, &r),
@@ -496,10 +461,9 @@ static void test_unknown_method(void **state) {
 static void test_request_over_limit(void **state) {
   (void)state;
   const char *args[] = {"--max-request-bytes", "1M", NULL};
-  jet_test_daemon *d;
-  assert_int_equal(jet_test_daemon_start(args, &d), 0);
-  jet_client *c;
-  JET_TEST_OK(jet_client_connect(jet_test_daemon_address(d), &c));
+  jet_test_fixture *own;
+  assert_int_equal(jet_test_fixture_start(args, 1, &own), 0);
+  jet_client *c = own->client;
   int64_t n = 512 * 1024; /* 2 MiB of f32 */
   jet_type t = jet_type_make(JET_F32, 1, &n);
   jet_builder *b = jet_builder_create("big");
@@ -521,18 +485,16 @@ static void test_request_over_limit(void **state) {
   int serving = 0;
   JET_TEST_OK(jet_client_health(c, &serving));
   assert_int_equal(serving, 1);
-  jet_client_close(c);
-  assert_int_equal(jet_test_daemon_stop(d), 0);
+  assert_int_equal(jet_test_fixture_stop(own), 0);
 }
 
 /* A daemon with a 1 MiB device memory limit refuses a 2 MiB array. */
 static void test_device_memory_limit(void **state) {
   (void)state;
   const char *args[] = {"--memory-limit", "1M", NULL};
-  jet_test_daemon *d;
-  assert_int_equal(jet_test_daemon_start(args, &d), 0);
-  jet_client *c;
-  JET_TEST_OK(jet_client_connect(jet_test_daemon_address(d), &c));
+  jet_test_fixture *own;
+  assert_int_equal(jet_test_fixture_start(args, 1, &own), 0);
+  jet_client *c = own->client;
   jet_device_info *dev;
   size_t nd;
   JET_TEST_OK(jet_client_devices(c, &dev, &nd));
@@ -554,13 +516,12 @@ static void test_device_memory_limit(void **state) {
   JET_TEST_OK(jet_array_put(c, &ts, data, &a));
   JET_TEST_OK(jet_array_free(a));
   free(data);
-  jet_client_close(c);
-  assert_int_equal(jet_test_daemon_stop(d), 0);
+  assert_int_equal(jet_test_fixture_stop(own), 0);
 }
 
 /* Runs last: after all of the above the daemon still answers and computes. */
 static void test_still_serving(void **state) {
-  fixture *f = *state;
+  jet_test_fixture *f = *state;
   int serving = 0;
   JET_TEST_OK(jet_client_health(f->client, &serving));
   assert_int_equal(serving, 1);
@@ -610,5 +571,5 @@ int main(void) {
       cmocka_unit_test(test_device_memory_limit),
       cmocka_unit_test(test_still_serving),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, jet_test_fixture_setup, jet_test_fixture_teardown);
 }

@@ -15,39 +15,6 @@
 
 #define N_ELEMS ((int64_t)268435456) /* 2^28 floats = 1 GiB */
 
-typedef struct fixture {
-  jet_test_daemon *daemon;
-  jet_client *client;
-} fixture;
-
-static int setup(void **state) {
-  fixture *f = calloc(1, sizeof *f);
-  if (!f) return -1;
-  if (jet_test_daemon_start(NULL, &f->daemon) != 0) {
-    free(f);
-    return -1;
-  }
-  jet_status st = jet_client_connect(jet_test_daemon_address(f->daemon), &f->client);
-  if (st) {
-    fprintf(stderr, "connect: %s\n", jet_status_message(st));
-    jet_status_free(st);
-    jet_test_daemon_stop(f->daemon);
-    free(f);
-    return -1;
-  }
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fixture *f = *state;
-  jet_client_close(f->client);
-  int code = jet_test_daemon_stop(f->daemon);
-  free(f);
-  if (code != 0) fprintf(stderr, "jetd exited with status %d (expected 0)\n", code);
-  return code == 0 ? 0 : -1;
-}
-
 static void get_stats(jet_client *c, uint64_t *live_bytes, uint64_t *live_arrays) {
   jet_stats s;
   JET_TEST_OK(jet_client_stats(c, &s));
@@ -57,7 +24,7 @@ static void get_stats(jet_client *c, uint64_t *live_bytes, uint64_t *live_arrays
 }
 
 static void test_one_gib_round_trip(void **state) {
-  fixture *f = *state;
+  jet_test_fixture *f = *state;
   size_t nbytes = (size_t)N_ELEMS * sizeof(float);
   /* Every element's bits differ from its neighbours' (a multiplicative
    * hash of the index), so a lost, repeated or shifted chunk shows up. Some
@@ -108,5 +75,5 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_one_gib_round_trip),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, jet_test_fixture_setup, jet_test_fixture_teardown);
 }

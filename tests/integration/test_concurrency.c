@@ -21,11 +21,6 @@
 #define N_REQUESTS 200
 #define N_KINDS 11
 
-typedef struct fixture {
-  jet_test_daemon *daemon;
-  const char *address;
-} fixture;
-
 typedef struct worker {
   int index;
   const char *address;
@@ -35,26 +30,6 @@ typedef struct worker {
 } worker;
 
 static atomic_long g_executes;
-
-static int setup(void **state) {
-  fixture *f = calloc(1, sizeof *f);
-  if (!f) return -1;
-  if (jet_test_daemon_start(NULL, &f->daemon) != 0) {
-    free(f);
-    return -1;
-  }
-  f->address = jet_test_daemon_address(f->daemon);
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fixture *f = *state;
-  int code = jet_test_daemon_stop(f->daemon);
-  free(f);
-  if (code != 0) fprintf(stderr, "jetd exited with status %d (expected 0)\n", code);
-  return code == 0 ? 0 : -1;
-}
 
 /* Records the first failure of a worker; returns -1 so callers can bail. */
 static int fail_status(worker *w, int req, const char *what, jet_status st) {
@@ -100,6 +75,17 @@ static jet_builder *build_fma(int64_t n) {
   return b;
 }
 
+/* Compiles build_fma(n) on c (default options) into *e; returns 0, or -1
+ * after recording the failure. */
+static int compile_fma(worker *w, jet_client *c, int req, int64_t n, jet_executable **e) {
+  jet_builder *b = build_fma(n);
+  if (!b) return fail_text(w, req, "build_fma");
+  jet_status st = jet_compile_ex(c, jet_builder_graph(b), NULL, 0, NULL, e, NULL);
+  jet_builder_destroy(b);
+  if (st) return fail_status(w, req, "compile", st);
+  return 0;
+}
+
 static int one_request(worker *w, jet_client *c, int req, jet_array *persistent,
                        const float *persistent_data, int64_t persistent_n) {
   int kind = (req + w->index) % N_KINDS;
@@ -139,12 +125,8 @@ static int one_request(worker *w, jet_client *c, int req, jet_array *persistent,
       return 0;
     }
     case 2: { /* execute inline */
-      jet_builder *b = build_fma(n);
-      if (!b) return fail_text(w, req, "build_fma");
       jet_executable *e;
-      jet_status st = jet_compile_ex(c, jet_builder_graph(b), NULL, 0, NULL, &e, NULL);
-      jet_builder_destroy(b);
-      if (st) return fail_status(w, req, "compile", st);
+      if (compile_fma(w, c, req, n, &e) != 0) return -1;
       jet_arg args[2] = {jet_arg_inline(&t, x), jet_arg_inline(&t, y)};
       jet_result r;
       memset(&r, 0, sizeof r);
@@ -156,15 +138,11 @@ static int one_request(worker *w, jet_client *c, int req, jet_array *persistent,
       return bad ? fail_text(w, req, "execute inline: wrong result") : 0;
     }
     case 3: { /* execute with handles, output kept on the server */
-      jet_builder *b = build_fma(n);
-      if (!b) return fail_text(w, req, "build_fma");
       jet_executable *e;
-      jet_status st = jet_compile_ex(c, jet_builder_graph(b), NULL, 0, NULL, &e, NULL);
-      jet_builder_destroy(b);
-      if (st) return fail_status(w, req, "compile", st);
+      if (compile_fma(w, c, req, n, &e) != 0) return -1;
       jet_array *a, *bb;
       TRY(jet_array_put(c, &t, x, &a), "put x");
-      st = jet_array_put(c, &t, y, &bb);
+      jet_status st = jet_array_put(c, &t, y, &bb);
       if (st) {
         jet_status_free(jet_array_free(a));
         return fail_status(w, req, "put y", st);
@@ -380,13 +358,13 @@ static void expect_no_live_arrays(const char *address, uint32_t sessions) {
 }
 
 static void test_separate_clients(void **state) {
-  fixture *f = *state;
+  jet_test_fixture *f = *state;
   run_workers(f->address, NULL);
   expect_no_live_arrays(f->address, 1);
 }
 
 static void test_shared_client(void **state) {
-  fixture *f = *state;
+  jet_test_fixture *f = *state;
   jet_client *shared;
   jet_client_options opts = {.address = f->address, .client_name = "shared"};
   JET_TEST_OK(jet_client_open(&opts, &shared));
@@ -400,5 +378,5 @@ int main(void) {
       cmocka_unit_test(test_separate_clients),
       cmocka_unit_test(test_shared_client),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, jet_test_fixture_setup_daemon, jet_test_fixture_teardown);
 }

@@ -15,41 +15,8 @@
 #include "daemon_harness.h"
 #include "jet/jet.h"
 
-typedef struct fixture {
-  jet_test_daemon *daemon;
-  jet_client *client;
-} fixture;
-
 static const float kA[3] = {1, 2, 3};
 static const float kB[3] = {1, 1, -1};
-
-static int setup(void **state) {
-  fixture *f = calloc(1, sizeof *f);
-  if (!f) return -1;
-  if (jet_test_daemon_start(NULL, &f->daemon) != 0) {
-    free(f);
-    return -1;
-  }
-  jet_status st = jet_client_connect(jet_test_daemon_address(f->daemon), &f->client);
-  if (st) {
-    fprintf(stderr, "connect: %s\n", jet_status_message(st));
-    jet_status_free(st);
-    jet_test_daemon_stop(f->daemon);
-    free(f);
-    return -1;
-  }
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fixture *f = *state;
-  jet_client_close(f->client);
-  int code = jet_test_daemon_stop(f->daemon);
-  free(f);
-  if (code != 0) fprintf(stderr, "jetd exited with status %d (expected 0)\n", code);
-  return code == 0 ? 0 : -1;
-}
 
 /* Builds f(a, b) = (dot(a, b), square(a)) for f32[3] inputs. */
 static jet_builder *build_tutorial(void) {
@@ -85,7 +52,7 @@ static void check_tutorial_results(const jet_result *r) {
 }
 
 static void test_libjet_inline(void **state) {
-  fixture *f = *state;
+  jet_test_fixture *f = *state;
   jet_builder *b = build_tutorial();
   jet_executable *e;
   JET_TEST_OK(jet_compile_ex(f->client, jet_builder_graph(b), NULL, 0, NULL, &e, NULL));
@@ -101,7 +68,7 @@ static void test_libjet_inline(void **state) {
 }
 
 static void test_libjet_handles(void **state) {
-  fixture *f = *state;
+  jet_test_fixture *f = *state;
   jet_type t = jet_type_make(JET_F32, 1, (int64_t[]){3});
   jet_array *a, *bb;
   JET_TEST_OK(jet_array_put(f->client, &t, kA, &a));
@@ -176,14 +143,15 @@ static size_t split_lines(char *out, char **lines, size_t cap) {
   return n;
 }
 
-static void expect_cli_ok(const fixture *f, const char *const *args, jet_test_proc_result *r) {
-  assert_int_equal(jet_test_run_cli(jet_test_daemon_address(f->daemon), args, r), 0);
+static void expect_cli_ok(const jet_test_fixture *f, const char *const *args,
+                          jet_test_proc_result *r) {
+  assert_int_equal(jet_test_run_cli(f->address, args, r), 0);
   if (r->status != 0)
     fail_msg("jet %s exited %d\nstdout: %s\nstderr: %s", args[0], r->status, r->out, r->err);
 }
 
 static void test_cli_run(void **state) {
-  fixture *f = *state;
+  jet_test_fixture *f = *state;
   const char *path = JET_SOURCE_DIR "/tests/data/tutorial.jet";
   if (access(path, R_OK) != 0) fail_msg("%s is missing", path);
   const char *args[] = {"run", path, "f32[3]{1, 2, 3}", "f32[3]{1, 1, -1}", NULL};
@@ -199,7 +167,7 @@ static void test_cli_run(void **state) {
 }
 
 static void test_cli_print(void **state) {
-  fixture *f = *state;
+  jet_test_fixture *f = *state;
   const char *path = JET_SOURCE_DIR "/tests/data/tutorial.jet";
   const char *args[] = {"print", path, NULL};
   jet_test_proc_result r;
@@ -210,7 +178,7 @@ static void test_cli_print(void **state) {
 }
 
 static void test_cli_devices_health_stats(void **state) {
-  fixture *f = *state;
+  jet_test_fixture *f = *state;
   jet_test_proc_result r;
   const char *devices[] = {"devices", NULL};
   expect_cli_ok(f, devices, &r);
@@ -246,7 +214,7 @@ static void test_cli_devices_health_stats(void **state) {
 }
 
 static void test_example_program(void **state) {
-  fixture *f = *state;
+  jet_test_fixture *f = *state;
   char path[4096];
   const char *cli = JET_CLI_PATH;
   const char *slash = strrchr(cli, '/');
@@ -255,7 +223,7 @@ static void test_example_program(void **state) {
   if (access(path, X_OK) != 0) fail_msg("example program %s is missing", path);
   const char *argv[] = {path, NULL};
   jet_test_proc_result r;
-  assert_int_equal(jet_test_run_program(argv, jet_test_daemon_address(f->daemon), 60000, &r), 0);
+  assert_int_equal(jet_test_run_program(argv, f->address, 60000, &r), 0);
   if (r.status != 0) fail_msg("jet_tutorial exited %d\nstdout: %s\nstderr: %s", r.status, r.out, r.err);
   assert_non_null(strstr(r.out, "dot(a, b) = 0.0\n"));
   assert_non_null(strstr(r.out, "square(a) = [1. 4. 9.]\n"));
@@ -272,5 +240,5 @@ int main(void) {
       cmocka_unit_test(test_cli_devices_health_stats),
       cmocka_unit_test(test_example_program),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, jet_test_fixture_setup, jet_test_fixture_teardown);
 }

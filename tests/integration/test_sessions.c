@@ -27,31 +27,6 @@
 #define CHILD_ARRAYS 4
 #define CHILD_ELEMS (512 * 1024) /* 2 MiB of f32 each */
 
-typedef struct fixture {
-  jet_test_daemon *daemon;
-  const char *address;
-} fixture;
-
-static int setup(void **state) {
-  fixture *f = calloc(1, sizeof *f);
-  if (!f) return -1;
-  if (jet_test_daemon_start(NULL, &f->daemon) != 0) {
-    free(f);
-    return -1;
-  }
-  f->address = jet_test_daemon_address(f->daemon);
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fixture *f = *state;
-  int code = jet_test_daemon_stop(f->daemon);
-  free(f);
-  if (code != 0) fprintf(stderr, "jetd exited with status %d (expected 0)\n", code);
-  return code == 0 ? 0 : -1;
-}
-
 /* The child process (this binary run again with CHILD_FLAG ADDRESS FD):
  * connects, puts arrays, reports 'R' on fd and waits to be killed. */
 static int child_main(const char *address, int fd) {
@@ -79,12 +54,17 @@ static int child_main(const char *address, int fd) {
   for (;;) pause();
 }
 
-static void stats_of(const char *address, jet_stats *s) {
+/* Live bytes and session count, asked from a session-less client. */
+static void live_of(const char *address, uint64_t *bytes, uint32_t *sessions) {
   jet_client_options opts = {.address = address, .no_session = true};
   jet_client *c;
   JET_TEST_OK(jet_client_open(&opts, &c));
-  JET_TEST_OK(jet_client_stats(c, s));
+  jet_stats s;
+  JET_TEST_OK(jet_client_stats(c, &s));
   jet_client_close(c);
+  *bytes = s.live_bytes;
+  *sessions = s.sessions;
+  jet_stats_clear(&s);
 }
 
 /* Polls (from a session-less client) until live_bytes == want_bytes and
@@ -112,12 +92,10 @@ static void wait_for_stats(const char *address, uint64_t want_bytes, uint32_t wa
 }
 
 static void test_killed_client_leaves_nothing(void **state) {
-  fixture *f = *state;
-  jet_stats before;
-  stats_of(f->address, &before);
-  uint64_t base_bytes = before.live_bytes;
-  uint32_t base_sessions = before.sessions;
-  jet_stats_clear(&before);
+  jet_test_fixture *f = *state;
+  uint64_t base_bytes;
+  uint32_t base_sessions;
+  live_of(f->address, &base_bytes, &base_sessions);
 
   int p[2];
   assert_int_equal(pipe(p), 0);
@@ -148,12 +126,10 @@ static void test_killed_client_leaves_nothing(void **state) {
     fail_msg("child did not report its arrays (poll %d, read %zd)", pr, got);
   }
 
-  jet_stats during;
-  stats_of(f->address, &during);
   uint64_t child_bytes = (uint64_t)CHILD_ARRAYS * CHILD_ELEMS * sizeof(float);
-  uint64_t during_bytes = during.live_bytes;
-  uint32_t during_sessions = during.sessions;
-  jet_stats_clear(&during);
+  uint64_t during_bytes;
+  uint32_t during_sessions;
+  live_of(f->address, &during_bytes, &during_sessions);
   if (during_bytes < base_bytes + child_bytes || during_sessions != base_sessions + 1) {
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
@@ -170,7 +146,7 @@ static void test_killed_client_leaves_nothing(void **state) {
 }
 
 static void test_foreign_handle_is_not_found(void **state) {
-  fixture *f = *state;
+  jet_test_fixture *f = *state;
   jet_client *a, *b;
   JET_TEST_OK(jet_client_connect(f->address, &a));
   JET_TEST_OK(jet_client_connect(f->address, &b));
@@ -206,12 +182,10 @@ static void test_foreign_handle_is_not_found(void **state) {
 }
 
 static void test_closed_client_handles_are_gone(void **state) {
-  fixture *f = *state;
-  jet_stats before;
-  stats_of(f->address, &before);
-  uint64_t base_bytes = before.live_bytes;
-  uint32_t base_sessions = before.sessions;
-  jet_stats_clear(&before);
+  jet_test_fixture *f = *state;
+  uint64_t base_bytes;
+  uint32_t base_sessions;
+  live_of(f->address, &base_bytes, &base_sessions);
 
   jet_client *a;
   JET_TEST_OK(jet_client_connect(f->address, &a));
@@ -221,10 +195,9 @@ static void test_closed_client_handles_are_gone(void **state) {
   for (int i = 0; i < 1000; i++) x[i] = (float)i;
   /* Uploaded raw in a's session, so no libjet struct outlives the client. */
   assert_int_equal(jet_test_raw_put_f32(f->address, session, x, 1000, id, sizeof id), 0);
-  jet_stats mid;
-  stats_of(f->address, &mid);
-  uint64_t mid_bytes = mid.live_bytes;
-  jet_stats_clear(&mid);
+  uint64_t mid_bytes;
+  uint32_t mid_sessions;
+  live_of(f->address, &mid_bytes, &mid_sessions);
   assert_true(mid_bytes >= base_bytes + sizeof x);
   jet_client_close(a);
   wait_for_stats(f->address, base_bytes, base_sessions);
@@ -253,5 +226,5 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_foreign_handle_is_not_found),
       cmocka_unit_test(test_closed_client_handles_are_gone),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, jet_test_fixture_setup_daemon, jet_test_fixture_teardown);
 }
