@@ -1,38 +1,56 @@
+/* The transforms stage: inlines call nodes (applying their own transforms
+ * first), then applies the request's transforms in order (innermost first):
+ * grad / value_and_grad, jvp, vjp, jacfwd / jacrev / hessian (ad/). vmap and
+ * pmap are answered UNIMPLEMENTED naming them. Errors are prefixed
+ * "transforms[i] (kind): ". */
 #include "transforms/transforms.h"
 
-#include <stdio.h>
+#include "transforms/ad/ad.h"
+#include "transforms/ad/ad_internal.h"
 
-/* The transform kinds the stage can apply. None yet: every kind is refused
- * with UNIMPLEMENTED until its file lands here. */
-static jet_status refuse(const jet_transform *t, const char *where) {
-  return jet_status_make(JET_UNIMPLEMENTED, "%stransform '%s' is not implemented yet", where,
-                         jet_transform_name(t->kind));
+static bool has_calls(const jet_graph *g) {
+  for (uint32_t i = 0; i < g->n_nodes; i++)
+    if (g->nodes[i].op == JET_OP_CALL) return true;
+  return false;
 }
 
-/* Walks call nodes (recursively through callees) and refuses the first
- * transform attached to one. */
-static jet_status check_calls(const jet_graph *g, int depth) {
-  for (uint32_t i = 0; i < g->n_nodes; i++) {
-    const jet_node *nd = &g->nodes[i];
-    if (nd->op != JET_OP_CALL) continue;
-    if (nd->n_transforms) {
-      char where[80];
-      snprintf(where, sizeof(where), "%snode %u (call): ", depth ? "callee " : "", i);
-      return refuse(&nd->transforms[0], where);
-    }
-    if (nd->callee) JET_RETURN_IF_ERROR(check_calls(nd->callee, depth + 1));
+static jet_status apply_one(const jet_graph *g, const jet_transform *t, jet_graph **out) {
+  switch (t->kind) {
+    case JET_TF_GRAD:
+    case JET_TF_VALUE_AND_GRAD: return jet_ad_grad(g, t, out);
+    case JET_TF_JVP: return jet_ad_jvp(g, t->has_aux, out);
+    case JET_TF_VJP: return jet_ad_vjp(g, t->has_aux, out);
+    case JET_TF_JACFWD:
+    case JET_TF_JACREV:
+    case JET_TF_HESSIAN: return jet__ad_jac(g, t, out);
+    case JET_TF_VMAP:
+    case JET_TF_PMAP:
+      return jet_status_make(JET_UNIMPLEMENTED, "transform '%s' is not supported by this version",
+                             jet_transform_name(t->kind));
   }
-  return NULL;
+  return jet_status_make(JET_INVALID_ARGUMENT, "invalid transform kind %d", (int)t->kind);
 }
 
 jet_status jet_transforms_apply(jet_graph *g, const jet_transform *transforms, uint32_t n,
                                 jet_graph **out) {
   *out = NULL;
-  jet_status st = check_calls(g, 0);
+  jet_status st = NULL;
+  if (has_calls(g)) {
+    jet_graph *flat = NULL;
+    st = jet_ad_inline_calls(g, &flat);
+    jet_graph_destroy(g);
+    g = flat;
+  }
   for (uint32_t i = 0; !st && i < n; i++) {
-    char where[48];
-    snprintf(where, sizeof(where), "transforms[%u]: ", i);
-    st = refuse(&transforms[i], where);
+    jet_graph *next = NULL;
+    st = apply_one(g, &transforms[i], &next);
+    if (st) {
+      st = jet_status_annotate(st, "transforms[%u] (%s): ", i,
+                               jet_transform_name(transforms[i].kind));
+      break;
+    }
+    jet_graph_destroy(g);
+    g = next;
   }
   if (st) {
     jet_graph_destroy(g);

@@ -1,10 +1,10 @@
 /* The transforms stage: turns a validated graph plus the request's list of
- * transforms (grad, vmap, ...; innermost first) into the graph to compile,
- * and does the same for the transforms attached to call nodes.
- *
- * Each transform kind gets its own file here as it is implemented; a kind
- * not implemented yet is answered UNIMPLEMENTED naming it. Pure function of
- * its inputs; thread-safe. */
+ * transforms (grad, jvp, ...; innermost first) into the graph to compile.
+ * Call nodes are inlined first (each callee after its own transforms), then
+ * grad, value_and_grad, jvp, vjp, jacfwd, jacrev and hessian are applied by
+ * the autodiff in ad/ (conventions in ad/ad.h); vmap and pmap are answered
+ * UNIMPLEMENTED naming them. Errors are prefixed "transforms[i] (kind): ".
+ * Pure function of its inputs; thread-safe. */
 #ifndef JET_TRANSFORMS_H
 #define JET_TRANSFORMS_H
 

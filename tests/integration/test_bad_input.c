@@ -311,15 +311,12 @@ static void test_transform_unimplemented(void **state) {
   uint32_t out = 1;
   Jet__V1__Graph g;
   set_graph(&g, params, 1, nodes, 1, &out);
-  int32_t argnums[] = {0};
-  Jet__V1__GradTransform grad = JET__V1__GRAD_TRANSFORM__INIT;
-  grad.argnums = argnums;
-  grad.n_argnums = 1;
+  Jet__V1__VmapTransform vmap = JET__V1__VMAP_TRANSFORM__INIT;
   Jet__V1__Transform tf = JET__V1__TRANSFORM__INIT;
-  tf.kind_case = JET__V1__TRANSFORM__KIND_GRAD;
-  tf.grad = &grad;
+  tf.kind_case = JET__V1__TRANSFORM__KIND_VMAP;
+  tf.vmap = &vmap;
   Jet__V1__Transform *tfs[] = {&tf};
-  expect_compile(f, "grad transform", &g, tfs, 1, GRPC_STATUS_UNIMPLEMENTED, "grad", NULL, -1);
+  expect_compile(f, "vmap transform", &g, tfs, 1, GRPC_STATUS_UNIMPLEMENTED, "vmap", NULL, -1);
 }
 
 static void test_execute_errors(void **state) {

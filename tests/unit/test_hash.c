@@ -157,6 +157,19 @@ static void test_transforms_and_args_change_hash(void **state) {
   u = t;
   u.kind = JET_TF_VALUE_AND_GRAD;
   assert_false(heq(h, jet_graph_hash(g, &u, 1, NULL, 0)));
+  /* The Jacobian kinds differ from grad and from each other. */
+  jet_hash hk[3];
+  for (int k = 0; k < 3; k++) {
+    u = t;
+    u.kind = (jet_transform_kind)(JET_TF_JACFWD + k);
+    hk[k] = jet_graph_hash(g, &u, 1, NULL, 0);
+    assert_false(heq(h, hk[k]));
+    u.allow_int = true;
+    assert_false(heq(hk[k], jet_graph_hash(g, &u, 1, NULL, 0)));
+  }
+  assert_false(heq(hk[0], hk[1]));
+  assert_false(heq(hk[1], hk[2]));
+  assert_false(heq(hk[0], hk[2]));
   jet_transform vm;
   memset(&vm, 0, sizeof vm);
   vm.kind = JET_TF_VMAP;

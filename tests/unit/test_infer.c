@@ -319,14 +319,41 @@ static void valid_call(void) {
   assert_int_equal(jet_status_code(st), JET_INVALID_ARGUMENT);
   assert_non_null(strstr(jet_status_message(st), "callee"));
   jet_status_free(st);
-  /* Transforms are not there yet. */
+  /* Transformed callees: operands and results follow the transformed
+   * signature (see test_infer_transforms.c for the rule itself). */
   jet_transform tf;
   memset(&tf, 0, sizeof tf);
+  tf.kind = JET_TF_JVP;
+  jet_type jin[4] = {p0, p1, p0, p1}, jres[8];
+  assert_null(jet_infer(JET_OP_CALL, jin, 4, NULL, 0, c, &tf, 1, jres, 8, &nr));
+  assert_int_equal(nr, 6);
+  assert_true(jet_type_equal(&jres[3], &p0));
+  assert_true(jet_type_equal(&jres[5], &p1));
+  /* The untransformed operand list no longer fits. */
+  st = jet_infer(JET_OP_CALL, in, 2, NULL, 0, c, &tf, 1, jres, 8, &nr);
+  assert_int_equal(jet_status_code(st), JET_INVALID_ARGUMENT);
+  assert_non_null(strstr(jet_status_message(st), "transformed callee takes 4 parameters"));
+  jet_status_free(st);
+  /* grad of a non-scalar output names the shape. */
   tf.kind = JET_TF_GRAD;
   st = jet_infer(JET_OP_CALL, in, 2, NULL, 0, c, &tf, 1, res, 4, &nr);
+  assert_int_equal(jet_status_code(st), JET_INVALID_ARGUMENT);
+  assert_non_null(strstr(jet_status_message(st), "Output had shape: [3]"));
+  jet_status_free(st);
+  /* jacfwd with has_aux: d out0 / d x, then the aux outputs. */
+  tf.kind = JET_TF_JACFWD;
+  tf.has_aux = true;
+  assert_null(jet_infer(JET_OP_CALL, in, 2, NULL, 0, c, &tf, 1, res, 4, &nr));
+  assert_int_equal(nr, 3);
+  jet_type j33 = ty(F32, "3,3");
+  assert_true(jet_type_equal(&res[0], &j33));
+  assert_true(jet_type_equal(&res[1], &p0));
+  assert_true(jet_type_equal(&res[2], &p1));
+  /* vmap is refused by name. */
+  tf.kind = JET_TF_VMAP;
+  st = jet_infer(JET_OP_CALL, in, 2, NULL, 0, c, &tf, 1, res, 4, &nr);
   assert_int_equal(jet_status_code(st), JET_UNIMPLEMENTED);
-  assert_non_null(
-      strstr(jet_status_message(st), "transform 'grad' on call is not implemented yet"));
+  assert_non_null(strstr(jet_status_message(st), "'vmap'"));
   jet_status_free(st);
   /* A callee on another op. */
   st = jet_infer(JET_OP_NEG, in, 1, NULL, 0, c, NULL, 0, res, 4, &nr);

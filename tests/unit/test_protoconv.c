@@ -202,15 +202,18 @@ static void test_decode_errors(void **state) {
     f.pb->nodes[1]->transforms = &tp;
     expect_err(decode(f.pb), E, "graph.nodes[1].transforms: only op 'call'");
     f.pb->nodes[1]->n_transforms = 0;
-    /* on the call itself: decoded, then refused until transforms exist */
+    /* on the call itself: decoded and typed (jvp takes primals and
+     * tangents, so two operands are too few) */
     f.pb->nodes[2]->n_transforms = 1;
     f.pb->nodes[2]->transforms = &tp;
-    jet_status st = decode(f.pb);
-    assert_non_null(st);
-    assert_int_equal(jet_status_code(st), JET_UNIMPLEMENTED);
-    jet_status_free(st);
+    expect_err(decode(f.pb), E, "transformed callee takes 4 parameters");
     for (size_t i = 0; i < f.pb->n_nodes; i++) f.pb->nodes[i]->n_results = 0;
-    expect_err(decode(f.pb), JET_UNIMPLEMENTED, "graph.nodes[2] (call)");
+    expect_err(decode(f.pb), E, "graph.nodes[2] (call)");
+    /* vmap is decoded, then refused by name */
+    Jet__V1__VmapTransform vm = JET__V1__VMAP_TRANSFORM__INIT;
+    t.kind_case = JET__V1__TRANSFORM__KIND_VMAP;
+    t.vmap = &vm;
+    expect_err(decode(f.pb), JET_UNIMPLEMENTED, "transform 'vmap'");
     /* a bad transform names its path */
     t.kind_case = JET__V1__TRANSFORM__KIND__NOT_SET;
     expect_err(decode(f.pb), E, "graph.nodes[2].transforms[0]: transform kind is not set");
@@ -340,10 +343,10 @@ static void test_transforms_both_ways(void **state) {
   jet_axis_spec axes[] = {{true, 1}, {false, 0}, {true, -2}};
   uint32_t devs[] = {1, 0};
   jet_transform t;
-  for (int k = JET_TF_GRAD; k <= JET_TF_PMAP; k++) {
+  for (int k = JET_TF_GRAD; k <= JET_TF_HESSIAN; k++) {
     memset(&t, 0, sizeof t);
     t.kind = (jet_transform_kind)k;
-    if (k == JET_TF_GRAD || k == JET_TF_VALUE_AND_GRAD) {
+    if (k == JET_TF_GRAD || k == JET_TF_VALUE_AND_GRAD || k >= JET_TF_JACFWD) {
       t.argnums = argnums;
       t.n_argnums = 2;
       t.argnums_tuple = true;
@@ -394,6 +397,27 @@ static void test_transform_decode_errors(void **state) {
   t.kind_case = JET__V1__TRANSFORM__KIND_VALUE_AND_GRAD;
   t.value_and_grad = &v;
   expect_err(jet_transform_from_proto(&t, "x", a, &out), E, "x.value_and_grad.argnums[0]");
+  Jet__V1__JacfwdTransform jf = JET__V1__JACFWD_TRANSFORM__INIT;
+  jf.argnums = bad;
+  jf.n_argnums = 2;
+  t.kind_case = JET__V1__TRANSFORM__KIND_JACFWD;
+  t.jacfwd = &jf;
+  expect_err(jet_transform_from_proto(&t, "x", a, &out), E,
+             "x.jacfwd.argnums[1]: must be >= 0, got -1");
+  t.jacfwd = NULL;
+  expect_err(jet_transform_from_proto(&t, "x", a, &out), E, "x.jacfwd: missing");
+  Jet__V1__JacrevTransform jr = JET__V1__JACREV_TRANSFORM__INIT;
+  jr.argnums = bad + 1;
+  jr.n_argnums = 1;
+  t.kind_case = JET__V1__TRANSFORM__KIND_JACREV;
+  t.jacrev = &jr;
+  expect_err(jet_transform_from_proto(&t, "x", a, &out), E, "x.jacrev.argnums[0]");
+  Jet__V1__HessianTransform he = JET__V1__HESSIAN_TRANSFORM__INIT;
+  he.argnums = bad + 1;
+  he.n_argnums = 1;
+  t.kind_case = JET__V1__TRANSFORM__KIND_HESSIAN;
+  t.hessian = &he;
+  expect_err(jet_transform_from_proto(&t, "x", a, &out), E, "x.hessian.argnums[0]");
   Jet__V1__VmapTransform vm = JET__V1__VMAP_TRANSFORM__INIT;
   Jet__V1__AxisSpec ax = JET__V1__AXIS_SPEC__INIT;
   ax.mapped = true;

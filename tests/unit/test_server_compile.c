@@ -116,21 +116,21 @@ static void test_insert_race_keeps_first(void **state) {
 
 static void test_transform_refusal(void **state) {
   (void)state;
-  static const char *const names[] = {"grad", "value_and_grad", "jvp", "vjp", "vmap", "pmap"};
-  for (int k = JET_TF_GRAD; k <= JET_TF_PMAP; k++) {
+  /* vmap and pmap are not in this version: refused naming index and kind. */
+  static const jet_transform_kind kinds[] = {JET_TF_VMAP, JET_TF_PMAP};
+  for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
     jet_transform t[2];
     memset(t, 0, sizeof(t));
-    t[0].kind = (jet_transform_kind)k;
+    t[0].kind = kinds[k];
     t[0].axis_name = t[0].spmd_axis_name = "";
     jet_graph *out = (jet_graph *)1;
     jet_status s = jet_transforms_apply(binary_graph(JET_OP_ADD, 3), t, 1, &out);
     assert_null(out);
     assert_int_equal(jet_status_code(s), JET_UNIMPLEMENTED);
     char want[96];
-    /* The UNIMPLEMENTED message names the index and the kind. */
-    snprintf(want, sizeof(want), "transforms[0]: transform '%s' is not implemented yet",
-             names[k - 1]);
-    assert_string_equal(jet_status_message(s), want);
+    snprintf(want, sizeof(want), "transform '%s'", jet_transform_name(kinds[k]));
+    assert_non_null(strstr(jet_status_message(s), "transforms[0]"));
+    assert_non_null(strstr(jet_status_message(s), want));
     jet_status_free(s);
   }
   /* No transforms: the same graph comes back. */

@@ -304,6 +304,51 @@ static void test_transforms_round_trip(void **state) {
   jet_graph_destroy(g);
 }
 
+/* Transformed calls are typed by inference now: the Jacobian kinds parse
+ * with checking on and print back identically. */
+static void test_typed_transformed_calls(void **state) {
+  (void)state;
+  const char *text =
+      "graph h(%0: f32[3]) {\n"
+      "  %1, %2 = call[transforms=[jacrev(argnums=[0], has_aux=true), "
+      "hessian(has_aux=true, allow_int=true)]] %0 : f32[3,3,3,3], f32[] {\n"
+      "    graph f(%0: f32[3]) {\n"
+      "      %1 = mul %0, %0 : f32[3]\n"
+      "      %2 = reduce_sum[axes=[0]] %1 : f32[]\n"
+      "      return %1, %2\n"
+      "    }\n"
+      "  }\n"
+      "  %3, %4 = call[transforms=[jacfwd(argnums=[0])]] %0 : f32[3,3], f32[3,3] {\n"
+      "    graph f(%0: f32[3]) {\n"
+      "      %1 = mul %0, %0 : f32[3]\n"
+      "      %2 = neg %0 : f32[3]\n"
+      "      return %1, %2\n"
+      "    }\n"
+      "  }\n"
+      "  return %1, %2, %3, %4\n"
+      "}\n";
+  jet_graph *g = NULL;
+  ok(jet_graph_parse(text, strlen(text), &g));
+  assert_int_equal(g->nodes[0].n_transforms, 2);
+  assert_int_equal(g->nodes[0].transforms[0].kind, JET_TF_JACREV);
+  assert_int_equal(g->nodes[0].transforms[1].kind, JET_TF_HESSIAN);
+  assert_true(g->nodes[0].transforms[1].allow_int);
+  char *s = print_graph(g);
+  assert_string_equal(s, text);
+  free(s);
+  jet_graph_destroy(g);
+  /* A wrong result type is caught against the transformed signature. */
+  char *bad = strdup(text);
+  assert_non_null(bad);
+  char *at = strstr(bad, "f32[3,3,3,3]");
+  at[8] = '4';
+  jet_status st = jet_graph_parse(bad, strlen(bad), &g);
+  assert_non_null(st);
+  assert_non_null(strstr(jet_status_message(st), "f32[3,3,3,3]"));
+  jet_status_free(st);
+  free(bad);
+}
+
 static void parse_err(const char *text, jet_code code, const char *needle) {
   jet_graph *g = NULL;
   jet_status st = jet_graph_parse(text, strlen(text), &g);
@@ -510,6 +555,7 @@ int main(void) {
       cmocka_unit_test(test_literal_print),
       cmocka_unit_test(test_literal_parse),
       cmocka_unit_test(test_transforms_round_trip),
+      cmocka_unit_test(test_typed_transformed_calls),
       cmocka_unit_test(test_parse_errors),
       cmocka_unit_test(test_comments_and_names),
       cmocka_unit_test(test_golden_files),

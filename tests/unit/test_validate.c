@@ -275,7 +275,7 @@ static void test_nested_call(void **state) {
          "node 0 (call): result 0 has type f32[2] but the inferred type is f32[3]");
   jet_graph_destroy(g);
 
-  /* A call with a transform is refused until transforms exist. */
+  /* A call with vmap is refused by name (UNIMPLEMENTED); grad is typed. */
   g = jet_graph_create("main");
   f = jet_graph_create_child(g, "f");
   jet_type t = ty(F32, "");
@@ -290,8 +290,29 @@ static void test_nested_call(void **state) {
   expect_ok(jet_graph_append_node(g, JET_OP_CALL, &x, 1, NULL, 0, &t, 1, f, &tf, 1, &r));
   expect_ok(jet_graph_set_outputs(g, &r, 1));
   expect(jet_graph_validate(g, NULL, 0), JET_UNIMPLEMENTED,
-         "node 0 (call): transform 'vmap' on call is not implemented yet");
+         "node 0 (call): transforms[0] (vmap): transform 'vmap'");
   jet_graph_destroy(g);
+  for (int wrong = 0; wrong < 2; wrong++) {
+    g = jet_graph_create("main");
+    f = jet_graph_create_child(g, "f");
+    expect_ok(jet_graph_add_param(f, &t, &p));
+    expect_ok(jet_graph_add_node(f, JET_OP_SIN, &p, 1, NULL, 0, NULL, NULL, 0, &q));
+    expect_ok(jet_graph_set_outputs(f, &q, 1));
+    expect_ok(jet_graph_add_param(g, &t, &x));
+    memset(&tf, 0, sizeof tf);
+    tf.kind = JET_TF_VALUE_AND_GRAD;
+    /* value_and_grad(sin): (value, grad), both f32[]; a wrong result count
+     * is caught like any other result mismatch. */
+    jet_type rt[2] = {t, t};
+    expect_ok(jet_graph_append_node(g, JET_OP_CALL, &x, 1, NULL, 0, rt, wrong ? 1 : 2, f, &tf, 1,
+                                    &r));
+    expect_ok(jet_graph_set_outputs(g, &r, 1));
+    if (wrong)
+      expect(jet_graph_validate(g, NULL, 0), BAD, "node 0 (call)");
+    else
+      expect_ok(jet_graph_validate(g, NULL, 0));
+    jet_graph_destroy(g);
+  }
 
   /* A callee that calls itself is refused, not followed forever. */
   g = make_call(false, &f);

@@ -12,8 +12,9 @@
  * required, duplicates) and infers the result types of op applied to
  * operands of the given types. On success writes *n_results types to
  * results (capacity results_cap). `callee` is the sub-graph of a call node
- * (NULL otherwise); a call with transforms is answered UNIMPLEMENTED naming
- * the first transform until the transforms are implemented. Errors are
+ * (NULL otherwise); a call with transforms gets the types of the
+ * transformed callee (jet_transform_signature; vmap and pmap are answered
+ * UNIMPLEMENTED naming them). Errors are
  * INVALID_ARGUMENT (or UNIMPLEMENTED for reserved dtypes) with a message
  * naming the operand/attribute, e.g. "operand 1 has dtype i32 but operand 0
  * has f32"; callers prefix the node. */
@@ -21,6 +22,32 @@ jet_status jet_infer(jet_op op, const jet_type *operand_types, uint32_t n_operan
                      const jet_attr *attrs, uint32_t n_attrs, const jet_graph *callee,
                      const jet_transform *transforms, uint32_t n_transforms,
                      jet_type *results, uint32_t results_cap, uint32_t *n_results) JET_MUST_USE;
+
+/* The signature of a function after the transforms tf[0..n_tf) (innermost
+ * first), with the conventions of the server's autodiff
+ * (server/transforms/ad/ad.h) and the same checks and messages (scalar float
+ * output for grad, float differentiated inputs unless allow_int, argnums in
+ * range, Jacobian ranks <= JET_MAX_RANK); vmap/pmap are UNIMPLEMENTED.
+ *   grad: params unchanged -> (grad per argnum..., aux...)
+ *   value_and_grad: -> (value, aux..., grad per argnum...)
+ *   jvp: (primals..., tangents...) -> (outs..., out tangents...);
+ *        has_aux: (out0, tangent0, aux...)
+ *   vjp: (primals..., cotangent per differentiated output...) ->
+ *        (outs..., cotangent per primal...); has_aux: only out0 is
+ *        differentiated
+ *   jacfwd/jacrev: -> (jacobian per (output k, argnum a), k outer, of shape
+ *        out_k.shape + param_a.shape..., aux...); dtype of out_k (jacfwd)
+ *        or param_a (jacrev)
+ *   hessian: -> (per (k, a, b): out_k.shape + param_a.shape +
+ *        param_b.shape, dtype of param_a..., aux...)
+ * (argnums empty = {0}; with has_aux only output 0 is differentiated.)
+ * new_params/new_outs have room for `cap` types each (more is
+ * INVALID_ARGUMENT). Errors are prefixed "transforms[i] (kind): ". */
+jet_status jet_transform_signature(const jet_type *params, uint32_t n_params,
+                                   const jet_type *outs, uint32_t n_outs,
+                                   const jet_transform *tf, uint32_t n_tf, jet_type *new_params,
+                                   uint32_t *n_new_params, jet_type *new_outs,
+                                   uint32_t *n_new_outs, uint32_t cap) JET_MUST_USE;
 
 /* Validates a complete graph (recursively into callees): parameter types,
  * operand ids (no forward references), attributes, result types equal to the

@@ -15,6 +15,9 @@ typedef enum jet_transform_kind {
   JET_TF_VJP = 4,
   JET_TF_VMAP = 5,
   JET_TF_PMAP = 6,
+  JET_TF_JACFWD = 7,
+  JET_TF_JACREV = 8,
+  JET_TF_HESSIAN = 9,
 } jet_transform_kind;
 
 typedef struct jet_axis_spec {
@@ -24,7 +27,7 @@ typedef struct jet_axis_spec {
 
 typedef struct jet_transform {
   jet_transform_kind kind;
-  /* grad, value_and_grad */
+  /* grad, value_and_grad, jacfwd, jacrev, hessian */
   uint32_t n_argnums;
   const int32_t *argnums;
   bool argnums_tuple;
@@ -48,7 +51,8 @@ typedef struct jet_transform {
   const int32_t *donate_argnums;
 } jet_transform;
 
-/* "grad", "value_and_grad", "jvp", "vjp", "vmap", "pmap"; "<invalid>". */
+/* "grad", "value_and_grad", "jvp", "vjp", "vmap", "pmap", "jacfwd",
+ * "jacrev", "hessian"; "<invalid>". */
 const char *jet_transform_name(jet_transform_kind k);
 /* 0 when unknown. */
 jet_transform_kind jet_transform_from_name(const char *name, size_t len);

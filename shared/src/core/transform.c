@@ -2,8 +2,9 @@
 
 #include <string.h>
 
-static const char *const names[] = {"<invalid>", "grad", "value_and_grad", "jvp",
-                                    "vjp",       "vmap", "pmap"};
+static const char *const names[] = {"<invalid>", "grad",   "value_and_grad", "jvp",
+                                    "vjp",       "vmap",   "pmap",           "jacfwd",
+                                    "jacrev",    "hessian"};
 
 const char *jet_transform_name(jet_transform_kind k) {
   return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : names[0];

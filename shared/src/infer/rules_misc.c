@@ -1,6 +1,8 @@
 /* Shape rules of the remaining ops: convert (convert_element_type), bitcast
- * (bitcast_convert_type), iota, constant, call. */
+ * (bitcast_convert_type), iota, constant, call (with the callee's transforms:
+ * transform_types.c). */
 #include <inttypes.h>
+#include <stdlib.h>
 
 #include "infer_internal.h"
 
@@ -71,30 +73,33 @@ jet_status jet__rule_constant(jet_infer_args *a) {
   return jet__infer_emit(a, &t);
 }
 
+/* The callee's signature after the call's transforms (jet_transform_signature). */
+static jet_status call_signature(const jet_graph *c, const jet_transform *tf, uint32_t n_tf,
+                                 jet_type **params, uint32_t *np, jet_type **outs,
+                                 uint32_t *no) {
+  jet_type *co = malloc((c->n_outputs ? c->n_outputs : 1) * sizeof *co);
+  *params = malloc((size_t)JET_MAX_RESULTS * sizeof **params);
+  *outs = malloc((size_t)JET_MAX_RESULTS * sizeof **outs);
+  jet_status st = NULL;
+  if (!co || !*params || !*outs) st = jet_status_oom("call signature");
+  for (uint32_t i = 0; !st && i < c->n_outputs; i++) co[i] = c->value_types[c->outputs[i]];
+  if (!st)
+    st = jet_transform_signature(c->value_types, c->n_params, co, c->n_outputs, tf, n_tf,
+                                 *params, np, *outs, no, JET_MAX_RESULTS);
+  free(co);
+  if (st) {
+    free(*params);
+    free(*outs);
+    *params = *outs = NULL;
+  }
+  return st;
+}
+
 jet_status jet__rule_call(jet_infer_args *a) {
   const jet_graph *c = a->callee;
   if (!c) return jet_status_make(JET_INVALID_ARGUMENT, "call has no callee");
-  if (a->n_in != c->n_params) {
-    return jet_status_make(JET_INVALID_ARGUMENT,
-                           "call passes %" PRIu32 " operands but the callee takes %" PRIu32
-                           " parameters",
-                           a->n_in, c->n_params);
-  }
   if (c->n_params > c->n_values || (c->n_values > 0 && !c->value_types)) {
     return jet_status_make(JET_INVALID_ARGUMENT, "callee has inconsistent value tables");
-  }
-  for (uint32_t i = 0; i < a->n_in; i++) {
-    if (!jet_type_equal(&a->in[i], &c->value_types[i])) {
-      char ta[JET_TYPE_STR_MAX], tp[JET_TYPE_STR_MAX];
-      return jet_status_make(JET_INVALID_ARGUMENT,
-                             "operand %" PRIu32 " has type %s but callee parameter %" PRIu32
-                             " is %s",
-                             i, JET__TS(&a->in[i], ta), i, JET__TS(&c->value_types[i], tp));
-    }
-  }
-  if (a->n_transforms > 0) {
-    return jet_status_make(JET_UNIMPLEMENTED, "transform '%s' on call is not implemented yet",
-                           jet_transform_name(a->transforms[0].kind));
   }
   if (c->n_outputs > JET_MAX_RESULTS) {
     return jet_status_make(JET_INVALID_ARGUMENT,
@@ -111,7 +116,50 @@ jet_status jet__rule_call(jet_infer_args *a) {
                              ", which is not defined",
                              i, c->outputs[i]);
     }
-    JET_RETURN_IF_ERROR(jet__infer_emit(a, &c->value_types[c->outputs[i]]));
   }
-  return NULL;
+  if (a->n_transforms == 0) {
+    if (a->n_in != c->n_params) {
+      return jet_status_make(JET_INVALID_ARGUMENT,
+                             "call passes %" PRIu32 " operands but the callee takes %" PRIu32
+                             " parameters",
+                             a->n_in, c->n_params);
+    }
+    for (uint32_t i = 0; i < a->n_in; i++) {
+      if (!jet_type_equal(&a->in[i], &c->value_types[i])) {
+        char ta[JET_TYPE_STR_MAX], tp[JET_TYPE_STR_MAX];
+        return jet_status_make(JET_INVALID_ARGUMENT,
+                               "operand %" PRIu32 " has type %s but callee parameter %" PRIu32
+                               " is %s",
+                               i, JET__TS(&a->in[i], ta), i, JET__TS(&c->value_types[i], tp));
+      }
+    }
+    for (uint32_t i = 0; i < c->n_outputs; i++)
+      JET_RETURN_IF_ERROR(jet__infer_emit(a, &c->value_types[c->outputs[i]]));
+    return NULL;
+  }
+  /* Transformed callee: operands and results follow the transformed
+   * signature. */
+  jet_type *tp = NULL, *to = NULL;
+  uint32_t np = 0, no = 0;
+  JET_RETURN_IF_ERROR(call_signature(c, a->transforms, a->n_transforms, &tp, &np, &to, &no));
+  jet_status st = NULL;
+  if (a->n_in != np) {
+    st = jet_status_make(JET_INVALID_ARGUMENT,
+                         "call passes %" PRIu32 " operands but the transformed callee takes "
+                         "%" PRIu32 " parameters",
+                         a->n_in, np);
+  }
+  for (uint32_t i = 0; !st && i < a->n_in; i++) {
+    if (!jet_type_equal(&a->in[i], &tp[i])) {
+      char ta[JET_TYPE_STR_MAX], tq[JET_TYPE_STR_MAX];
+      st = jet_status_make(JET_INVALID_ARGUMENT,
+                           "operand %" PRIu32 " has type %s but transformed callee parameter "
+                           "%" PRIu32 " is %s",
+                           i, JET__TS(&a->in[i], ta), i, JET__TS(&tp[i], tq));
+    }
+  }
+  for (uint32_t i = 0; !st && i < no; i++) st = jet__infer_emit(a, &to[i]);
+  free(tp);
+  free(to);
+  return st;
 }

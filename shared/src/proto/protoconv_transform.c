@@ -71,6 +71,32 @@ static jet_status check_axis_size(int64_t v, const char *field) {
   return NULL;
 }
 
+/* The grad family (grad, value_and_grad, jacfwd, jacrev, hessian): five
+ * messages with the same fields in the same order. */
+static jet_status grad_missing(const char *field, const char *name) {
+  return jet_status_make(JET_INVALID_ARGUMENT, "%s.%s: missing", field, name);
+}
+
+static jet_status grad_from(const int32_t *argnums, size_t n_argnums, bool tuple, bool has_aux,
+                            bool holomorphic, bool allow_int, jet_transform_kind kind,
+                            const char *field, const char *name, jet_arena *arena,
+                            jet_transform *out) {
+  char f[512];
+  snprintf(f, sizeof f, "%s.%s", field, name);
+  out->kind = kind;
+  JET_RETURN_IF_ERROR(copy_argnums(argnums, n_argnums, f, "argnums", arena, &out->argnums,
+                                   &out->n_argnums));
+  out->argnums_tuple = tuple;
+  out->has_aux = has_aux;
+  out->holomorphic = holomorphic;
+  out->allow_int = allow_int;
+  return NULL;
+}
+
+#define GRAD_FROM(m, kind, name)                                                            \
+  grad_from((m)->argnums, (m)->n_argnums, (m)->argnums_tuple, (m)->has_aux, (m)->holomorphic, \
+            (m)->allow_int, kind, field, name, arena, out)
+
 jet_status jet_transform_from_proto(const Jet__V1__Transform *pb, const char *field,
                                     jet_arena *arena, jet_transform *out) {
   memset(out, 0, sizeof *out);
@@ -80,22 +106,20 @@ jet_status jet_transform_from_proto(const Jet__V1__Transform *pb, const char *fi
   char f[512];
   switch (pb->kind_case) {
     case JET__V1__TRANSFORM__KIND_GRAD:
-    case JET__V1__TRANSFORM__KIND_VALUE_AND_GRAD: {
-      bool vag = pb->kind_case == JET__V1__TRANSFORM__KIND_VALUE_AND_GRAD;
-      /* The two messages have the same fields in the same order. */
-      const Jet__V1__GradTransform *g = vag ? NULL : pb->grad;
-      const Jet__V1__ValueAndGradTransform *v = vag ? pb->value_and_grad : NULL;
-      snprintf(f, sizeof f, "%s.%s", field, vag ? "value_and_grad" : "grad");
-      if (g == NULL && v == NULL) return jet_status_make(JET_INVALID_ARGUMENT, "%s: missing", f);
-      out->kind = vag ? JET_TF_VALUE_AND_GRAD : JET_TF_GRAD;
-      JET_RETURN_IF_ERROR(copy_argnums(g ? g->argnums : v->argnums, g ? g->n_argnums : v->n_argnums,
-                                       f, "argnums", arena, &out->argnums, &out->n_argnums));
-      out->argnums_tuple = g ? g->argnums_tuple : v->argnums_tuple;
-      out->has_aux = g ? g->has_aux : v->has_aux;
-      out->holomorphic = g ? g->holomorphic : v->holomorphic;
-      out->allow_int = g ? g->allow_int : v->allow_int;
-      return NULL;
-    }
+      if (pb->grad == NULL) return grad_missing(field, "grad");
+      return GRAD_FROM(pb->grad, JET_TF_GRAD, "grad");
+    case JET__V1__TRANSFORM__KIND_VALUE_AND_GRAD:
+      if (pb->value_and_grad == NULL) return grad_missing(field, "value_and_grad");
+      return GRAD_FROM(pb->value_and_grad, JET_TF_VALUE_AND_GRAD, "value_and_grad");
+    case JET__V1__TRANSFORM__KIND_JACFWD:
+      if (pb->jacfwd == NULL) return grad_missing(field, "jacfwd");
+      return GRAD_FROM(pb->jacfwd, JET_TF_JACFWD, "jacfwd");
+    case JET__V1__TRANSFORM__KIND_JACREV:
+      if (pb->jacrev == NULL) return grad_missing(field, "jacrev");
+      return GRAD_FROM(pb->jacrev, JET_TF_JACREV, "jacrev");
+    case JET__V1__TRANSFORM__KIND_HESSIAN:
+      if (pb->hessian == NULL) return grad_missing(field, "hessian");
+      return GRAD_FROM(pb->hessian, JET_TF_HESSIAN, "hessian");
     case JET__V1__TRANSFORM__KIND_JVP:
       if (pb->jvp == NULL) return jet_status_make(JET_INVALID_ARGUMENT, "%s.jvp: missing", field);
       out->kind = JET_TF_JVP;
@@ -186,6 +210,23 @@ static char *str_to_proto(jet_arena *a, const char *s, bool *oom) {
   return d;
 }
 
+/* Fills one message of the grad family from t (same fields in every one). */
+#define GRAD_TO(Type, INIT, CASE, member)                                                   \
+  do {                                                                                      \
+    Type *g_ = jet_arena_alloc(arena, sizeof *g_);                                          \
+    if (g_ == NULL) return jet_status_oom(#Type);                                           \
+    Type gi_ = INIT;                                                                        \
+    *g_ = gi_;                                                                              \
+    g_->n_argnums = t->n_argnums;                                                           \
+    g_->argnums = dup_or_null(arena, t->argnums, t->n_argnums * sizeof(int32_t), &oom);     \
+    g_->argnums_tuple = t->argnums_tuple;                                                   \
+    g_->has_aux = t->has_aux;                                                               \
+    g_->holomorphic = t->holomorphic;                                                       \
+    g_->allow_int = t->allow_int;                                                           \
+    out->kind_case = JET__V1__TRANSFORM__KIND_##CASE;                                       \
+    out->member = g_;                                                                       \
+  } while (0)
+
 jet_status jet_transform_to_proto(const jet_transform *t, jet_arena *arena,
                                   Jet__V1__Transform *out) {
   Jet__V1__Transform init = JET__V1__TRANSFORM__INIT;
@@ -193,37 +234,21 @@ jet_status jet_transform_to_proto(const jet_transform *t, jet_arena *arena,
   bool oom = false;
   switch (t->kind) {
     case JET_TF_GRAD:
-    case JET_TF_VALUE_AND_GRAD: {
-      /* Same layout; fill a GradTransform and retag it for value_and_grad. */
-      if (t->kind == JET_TF_GRAD) {
-        Jet__V1__GradTransform *g = jet_arena_alloc(arena, sizeof *g);
-        if (g == NULL) return jet_status_oom("GradTransform");
-        Jet__V1__GradTransform gi = JET__V1__GRAD_TRANSFORM__INIT;
-        *g = gi;
-        g->n_argnums = t->n_argnums;
-        g->argnums = dup_or_null(arena, t->argnums, t->n_argnums * sizeof(int32_t), &oom);
-        g->argnums_tuple = t->argnums_tuple;
-        g->has_aux = t->has_aux;
-        g->holomorphic = t->holomorphic;
-        g->allow_int = t->allow_int;
-        out->kind_case = JET__V1__TRANSFORM__KIND_GRAD;
-        out->grad = g;
-      } else {
-        Jet__V1__ValueAndGradTransform *g = jet_arena_alloc(arena, sizeof *g);
-        if (g == NULL) return jet_status_oom("ValueAndGradTransform");
-        Jet__V1__ValueAndGradTransform gi = JET__V1__VALUE_AND_GRAD_TRANSFORM__INIT;
-        *g = gi;
-        g->n_argnums = t->n_argnums;
-        g->argnums = dup_or_null(arena, t->argnums, t->n_argnums * sizeof(int32_t), &oom);
-        g->argnums_tuple = t->argnums_tuple;
-        g->has_aux = t->has_aux;
-        g->holomorphic = t->holomorphic;
-        g->allow_int = t->allow_int;
-        out->kind_case = JET__V1__TRANSFORM__KIND_VALUE_AND_GRAD;
-        out->value_and_grad = g;
-      }
+      GRAD_TO(Jet__V1__GradTransform, JET__V1__GRAD_TRANSFORM__INIT, GRAD, grad);
       break;
-    }
+    case JET_TF_VALUE_AND_GRAD:
+      GRAD_TO(Jet__V1__ValueAndGradTransform, JET__V1__VALUE_AND_GRAD_TRANSFORM__INIT,
+              VALUE_AND_GRAD, value_and_grad);
+      break;
+    case JET_TF_JACFWD:
+      GRAD_TO(Jet__V1__JacfwdTransform, JET__V1__JACFWD_TRANSFORM__INIT, JACFWD, jacfwd);
+      break;
+    case JET_TF_JACREV:
+      GRAD_TO(Jet__V1__JacrevTransform, JET__V1__JACREV_TRANSFORM__INIT, JACREV, jacrev);
+      break;
+    case JET_TF_HESSIAN:
+      GRAD_TO(Jet__V1__HessianTransform, JET__V1__HESSIAN_TRANSFORM__INIT, HESSIAN, hessian);
+      break;
     case JET_TF_JVP: {
       Jet__V1__JvpTransform *j = jet_arena_alloc(arena, sizeof *j);
       if (j == NULL) return jet_status_oom("JvpTransform");

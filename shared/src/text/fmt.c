@@ -137,6 +137,9 @@ static void print_transform(jet_strbuf *sb, const jet_transform *t) {
   switch (t->kind) {
     case JET_TF_GRAD:
     case JET_TF_VALUE_AND_GRAD:
+    case JET_TF_JACFWD:
+    case JET_TF_JACREV:
+    case JET_TF_HESSIAN:
       if (t->n_argnums) {
         field(sb, &first, "argnums");
         print_i32_list(sb, t->argnums, t->n_argnums);

@@ -1,5 +1,7 @@
 /* Parser of the transforms attribute of call nodes:
  *   [grad(argnums=[0], has_aux=true), vmap(in_axes=[0, none], axis_name="i")]
+ * Kinds: grad, value_and_grad, jvp, vjp, vmap, pmap, jacfwd, jacrev, hessian
+ * (the last three take grad's fields).
  * Fields may come in any order; each at most once; only the fields of the
  * transform's kind are accepted. */
 #include <inttypes.h>
@@ -46,6 +48,9 @@ static unsigned kind_fields(jet_transform_kind k) {
   switch (k) {
     case JET_TF_GRAD:
     case JET_TF_VALUE_AND_GRAD:
+    case JET_TF_JACFWD:
+    case JET_TF_JACREV:
+    case JET_TF_HESSIAN:
       return F_ARGNUMS | F_ARGNUMS_TUPLE | F_HAS_AUX | F_HOLOMORPHIC | F_ALLOW_INT;
     case JET_TF_JVP:
     case JET_TF_VJP:
@@ -197,7 +202,7 @@ static jet_status parse_transform(jet__lexer *lx, jet_arena *arena, jet_transfor
   if (name.kind == JET__TK_IDENT) k = jet_transform_from_name(name.p, name.n);
   if (k == 0)
     return jet__text_error(&name, "expected a transform (grad, value_and_grad, jvp, vjp, vmap, "
-                           "pmap), found %s", jet__tok_describe(&name, d, sizeof d));
+                           "pmap, jacfwd, jacrev, hessian), found %s", jet__tok_describe(&name, d, sizeof d));
   t->kind = k;
   jet__lex_next(lx);
   JET_RETURN_IF_ERROR(jet__expect_punct(lx, '(', "after the transform name"));

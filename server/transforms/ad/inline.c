@@ -1,0 +1,129 @@
+/* Call inlining before differentiation: every call node is replaced by the
+ * nodes of its callee, with the callee's params bound to the call's
+ * operands. A callee with its own transforms is first copied into a fresh
+ * root graph (jet_transforms_apply consumes its input) and transformed; the
+ * transformed graph (call-free) is then inlined. Callees are handled
+ * recursively, so calls nested at any depth disappear. The callee's outputs
+ * must match the call node's declared result types. */
+#include <stdlib.h>
+
+#include "transforms/ad/ad_internal.h"
+#include "transforms/copy.h"
+#include "transforms/transforms.h"
+
+#define MAX_DEPTH 64
+
+static void inline_into(jet_emit *e, const jet_graph *src, const jet_value *args, jet_value *outs,
+                        int depth);
+
+static void inline_call(jet_emit *e, const jet_node *nd, const jet_value *ops, jet_value *res,
+                        int depth) {
+  const jet_graph *callee = nd->callee;
+  jet_graph *tf = NULL;
+  if (!callee) {
+    jet__ad_fail(e, jet_status_make(JET_INVALID_ARGUMENT, "call without a callee"));
+    return;
+  }
+  if (nd->n_transforms) {
+    jet_graph *copy = NULL;
+    jet_status st = jet_transforms_copy_graph(callee, &copy);
+    if (!st) st = jet_transforms_apply(copy, nd->transforms, nd->n_transforms, &tf);
+    if (st) {
+      jet__ad_fail(e, st);
+      return;
+    }
+    callee = tf;
+  }
+  if (callee->n_params != nd->n_operands) {
+    jet__ad_fail(e, jet_status_make(JET_INVALID_ARGUMENT,
+                                    "the %scallee takes %u parameters but the call has %u operands",
+                                    tf ? "transformed " : "", callee->n_params, nd->n_operands));
+  } else if (callee->n_outputs != nd->n_results) {
+    jet__ad_fail(e, jet_status_make(JET_INVALID_ARGUMENT,
+                                    "the %scallee returns %u values but the call declares %u results",
+                                    tf ? "transformed " : "", callee->n_outputs, nd->n_results));
+  }
+  for (uint32_t p = 0; !e->status && p < callee->n_params; p++) {
+    const jet_type *want = &callee->value_types[p], *got = jet_emit_type(e, ops[p]);
+    if (!jet_type_equal(want, got)) {
+      char a[JET_TYPE_STR_MAX], b[JET_TYPE_STR_MAX];
+      jet__ad_fail(e, jet_status_make(JET_INVALID_ARGUMENT,
+                                      "operand %u has type %s but the %scallee's parameter %u is %s",
+                                      p, jet_type_str(got, a, sizeof a), tf ? "transformed " : "",
+                                      p, jet_type_str(want, b, sizeof b)));
+    }
+  }
+  for (uint32_t j = 0; !e->status && j < nd->n_results; j++) {
+    const jet_type *got = &callee->value_types[callee->outputs[j]];
+    if (!jet_type_equal(got, &nd->results[j])) {
+      char a[JET_TYPE_STR_MAX], b[JET_TYPE_STR_MAX];
+      jet__ad_fail(e, jet_status_make(JET_INVALID_ARGUMENT,
+                                      "the %scallee returns %s as output %u but the call declares "
+                                      "result %u as %s",
+                                      tf ? "transformed " : "", jet_type_str(got, a, sizeof a), j,
+                                      j, jet_type_str(&nd->results[j], b, sizeof b)));
+    }
+  }
+  if (!e->status) inline_into(e, callee, ops, res, depth + 1);
+  jet_graph_destroy(tf);
+}
+
+static void inline_into(jet_emit *e, const jet_graph *src, const jet_value *args, jet_value *outs,
+                        int depth) {
+  if (e->status) return;
+  if (depth > MAX_DEPTH) {
+    jet__ad_fail(e, jet_status_make(JET_INVALID_ARGUMENT, "calls nested deeper than %d levels",
+                                    MAX_DEPTH));
+    return;
+  }
+  uint32_t max_ops = 1, max_res = 1;
+  for (uint32_t i = 0; i < src->n_nodes; i++) {
+    if (src->nodes[i].n_operands > max_ops) max_ops = src->nodes[i].n_operands;
+    if (src->nodes[i].n_results > max_res) max_res = src->nodes[i].n_results;
+  }
+  jet_value *vmap = malloc(sizeof(jet_value) * (src->n_values ? src->n_values : 1));
+  jet_value *ops = malloc(sizeof(jet_value) * max_ops), *res = malloc(sizeof(jet_value) * max_res);
+  if (!vmap || !ops || !res) {
+    jet__ad_fail(e, jet_status_oom("inlining value map"));
+    goto done;
+  }
+  for (uint32_t p = 0; p < src->n_params; p++) vmap[p] = args[p];
+  for (uint32_t i = 0; i < src->n_nodes; i++) {
+    const jet_node *nd = &src->nodes[i];
+    for (uint32_t k = 0; k < nd->n_operands; k++) ops[k] = vmap[nd->operands[k]];
+    if (nd->op == JET_OP_CALL) {
+      inline_call(e, nd, ops, res, depth);
+      for (uint32_t j = 0; !e->status && j < nd->n_results; j++) vmap[nd->first_result + j] = res[j];
+    } else {
+      jet_value first = jet__ad_emit_node(e, nd, ops);
+      for (uint32_t j = 0; !e->status && j < nd->n_results; j++)
+        vmap[nd->first_result + j] = first + j;
+    }
+    if (e->status) {
+      e->status = jet_status_annotate(e->status, "%snode %u (%s): ", depth ? "callee " : "", i,
+                                      jet_op_name(nd->op));
+      goto done;
+    }
+  }
+  for (uint32_t k = 0; k < src->n_outputs; k++) outs[k] = vmap[src->outputs[k]];
+done:
+  free(vmap);
+  free(ops);
+  free(res);
+}
+
+jet_status jet_ad_inline_calls(const jet_graph *g, jet_graph **out) {
+  *out = NULL;
+  jet_emit e;
+  JET_RETURN_IF_ERROR(jet__ad_start(g, NULL, &e));
+  jet_value *vals = malloc(sizeof(jet_value) * ((size_t)g->n_params + g->n_outputs + 1));
+  if (!vals) {
+    jet__ad_fail(&e, jet_status_oom("inlining values"));
+    return jet__ad_finish(&e, NULL, 0, out);
+  }
+  for (uint32_t p = 0; p < g->n_params; p++) vals[p] = p;
+  inline_into(&e, g, vals, vals + g->n_params, 0);
+  jet_status st = jet__ad_finish(&e, vals + g->n_params, g->n_outputs, out);
+  free(vals);
+  return st;
+}
