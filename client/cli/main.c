@@ -2,13 +2,18 @@
  *
  *   jet [--address HOST:PORT] devices | health | stats
  *   jet print FILE.jet | jet print --ops
- *   jet [--address HOST:PORT] run FILE.jet [ARG ...]
+ *   jet [--address HOST:PORT] run FILE.jet [--transform SPEC]... [ARG ...]
+ *   jet [--address HOST:PORT] grad|value-and-grad|jvp|vjp|jacfwd|jacrev|hessian
+ *       FILE.jet [--argnums 0,1] [--has-aux] [--allow-int] [--no-cleanup]
+ *       (cli_ad.c)
  *
  * Exit codes: 0 ok, 1 error (printed as "error: CODE: message"), 2 usage. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
+#include "jet/infer.h"
 #include "jet/jet.h"
 #include "jet/text.h"
 
@@ -23,18 +28,26 @@ static const char usage_text[] =
     "  stats                print the daemon's counters\n"
     "  print FILE.jet       parse a graph and print it in canonical text form\n"
     "  print --ops          list the op table (arity and attributes)\n"
-    "  run FILE.jet [ARG..] compile and run a graph; each ARG is a literal such as\n"
-    "                       'f32[3]{1, 2, 3}' or 'f32[] 2.5'; prints each output\n"
+    "  run FILE.jet [--transform SPEC].. [ARG..]\n"
+    "                       compile and run a graph; each ARG is a literal such as\n"
+    "                       'f32[3]{1, 2, 3}' or 'f32[] 2.5'; prints each output.\n"
+    "                       SPEC transforms the graph first (repeatable, innermost\n"
+    "                       first): KIND[:argnums=0,1][:has_aux][:allow_int], KIND\n"
+    "                       one of grad value_and_grad jvp vjp jacfwd jacrev hessian\n"
+    "  grad FILE.jet [--argnums 0,1] [--has-aux] [--allow-int] [--no-cleanup]\n"
+    "                       print the gradient graph (computed by the daemon);\n"
+    "                       likewise value-and-grad, jacfwd, jacrev, hessian, and\n"
+    "                       jvp / vjp (options --has-aux, --no-cleanup)\n"
     "\n"
     "The address defaults to $JET_ADDRESS, then " JET_CLIENT_DEFAULT_ADDRESS ".\n";
 
-static int usage_error(const char *msg) {
+int jet__cli_usage_error(const char *msg) {
   fprintf(stderr, "jet: %s\n\n%s", msg, usage_text);
   return EXIT_USAGE;
 }
 
 /* Prints the status and frees it; returns exit code 1. */
-static int report(jet_status st) {
+int jet__cli_report(jet_status st) {
   fprintf(stderr, "error: %s: %s\n", jet_code_name(jet_status_code(st)), jet_status_message(st));
   jet_status_free(st);
   return 1;
@@ -67,7 +80,7 @@ static jet_status read_file(const char *path, char **out, size_t *len) {
   return *out ? NULL : jet_status_oom("file contents");
 }
 
-static jet_status parse_file(const char *path, jet_graph **g) {
+jet_status jet__cli_parse_file(const char *path, jet_graph **g) {
   char *text;
   size_t len;
   JET_RETURN_IF_ERROR(read_file(path, &text, &len));
@@ -94,7 +107,7 @@ static int cmd_devices(jet_client *c) {
   jet_device_info *d;
   size_t n;
   jet_status st = jet_client_devices(c, &d, &n);
-  if (st) return report(st);
+  if (st) return jet__cli_report(st);
   printf("%-4s %-8s %-25s %s\n", "ID", "KIND", "MEMORY (IN USE / LIMIT)", "LIVE ARRAYS");
   for (size_t i = 0; i < n; i++) {
     char used[32], limit[32], mem[80];
@@ -113,7 +126,7 @@ static int cmd_devices(jet_client *c) {
 static int cmd_health(jet_client *c) {
   int serving = 0;
   jet_status st = jet_client_health(c, &serving);
-  if (st) return report(st);
+  if (st) return jet__cli_report(st);
   printf("%s\n", serving ? "SERVING" : "NOT_SERVING");
   return serving ? 0 : 1;
 }
@@ -121,7 +134,7 @@ static int cmd_health(jet_client *c) {
 static int cmd_stats(jet_client *c) {
   jet_stats s;
   jet_status st = jet_client_stats(c, &s);
-  if (st) return report(st);
+  if (st) return jet__cli_report(st);
   printf("version:               %s\n", s.version);
   printf("uptime_ms:             %llu\n", (unsigned long long)s.uptime_ms);
   printf("sessions:              %u\n", s.sessions);
@@ -169,11 +182,11 @@ static int cmd_print_ops(void) {
 }
 
 static int cmd_print(int argc, char **argv) {
-  if (argc != 1) return usage_error("print takes one FILE.jet or --ops");
+  if (argc != 1) return jet__cli_usage_error("print takes one FILE.jet or --ops");
   if (strcmp(argv[0], "--ops") == 0) return cmd_print_ops();
   jet_graph *g;
-  jet_status st = parse_file(argv[0], &g);
-  if (st) return report(st);
+  jet_status st = jet__cli_parse_file(argv[0], &g);
+  if (st) return jet__cli_report(st);
   jet_strbuf sb;
   jet_strbuf_init(&sb);
   st = jet_graph_print(g, &sb);
@@ -181,7 +194,7 @@ static int cmd_print(int argc, char **argv) {
   if (!st) st = jet_strbuf_status(&sb);
   if (st) {
     jet_strbuf_free(&sb);
-    return report(st);
+    return jet__cli_report(st);
   }
   fputs(sb.data ? sb.data : "", stdout);
   if (sb.len && sb.data[sb.len - 1] != '\n') fputc('\n', stdout);
@@ -189,11 +202,59 @@ static int cmd_print(int argc, char **argv) {
   return 0;
 }
 
+#define MAX_TRANSFORMS 16
+#define MAX_SPEC_ARGNUMS 64
+
+/* The number of parameters of g after the transforms (their type rule). */
+static jet_status transformed_params(const jet_graph *g, const jet_transform *tf, uint32_t n,
+                                     uint32_t *np) {
+  *np = g->n_params;
+  if (n == 0) return NULL;
+  uint32_t cap = 4096, no;
+  jet_type *outs = malloc((g->n_outputs ? g->n_outputs : 1) * sizeof *outs);
+  jet_type *np_t = malloc(cap * sizeof *np_t), *no_t = malloc(cap * sizeof *no_t);
+  jet_status st = (!outs || !np_t || !no_t) ? jet_status_oom("signature") : NULL;
+  for (uint32_t i = 0; !st && i < g->n_outputs; i++) outs[i] = g->value_types[g->outputs[i]];
+  if (!st)
+    st = jet_transform_signature(g->value_types, g->n_params, outs, g->n_outputs, tf, n, np_t, np,
+                                 no_t, &no, cap);
+  free(outs);
+  free(np_t);
+  free(no_t);
+  return st;
+}
+
 static int cmd_run(const char *address, int argc, char **argv) {
-  if (argc < 1) return usage_error("run needs FILE.jet");
+  if (argc < 1) return jet__cli_usage_error("run needs FILE.jet");
   jet_graph *g;
-  jet_status st = parse_file(argv[0], &g);
-  if (st) return report(st);
+  jet_status st = jet__cli_parse_file(argv[0], &g);
+  if (st) return jet__cli_report(st);
+  jet_transform tfs[MAX_TRANSFORMS];
+  int32_t tf_argnums[MAX_TRANSFORMS][MAX_SPEC_ARGNUMS];
+  uint32_t ntf = 0;
+  while (argc > 1 && strncmp(argv[1], "--transform", 11) == 0) {
+    const char *spec = NULL;
+    int used = 1;
+    if (argv[1][11] == '=') {
+      spec = argv[1] + 12;
+    } else if (argv[1][11] == '\0' && argc > 2) {
+      spec = argv[2];
+      used = 2;
+    }
+    if (!spec || ntf == MAX_TRANSFORMS) {
+      jet_graph_destroy(g);
+      return jet__cli_usage_error(spec ? "too many --transform options"
+                                       : "--transform needs SPEC (e.g. grad:argnums=0)");
+    }
+    st = jet_transform_parse_spec(spec, tf_argnums[ntf], MAX_SPEC_ARGNUMS, &tfs[ntf]);
+    if (st) {
+      jet_graph_destroy(g);
+      return jet__cli_report(st);
+    }
+    ntf++;
+    argc -= used;
+    argv += used;
+  }
   size_t nargs = (size_t)argc - 1;
   jet_arg *args = calloc(nargs ? nargs : 1, sizeof *args);
   void **datas = calloc(nargs ? nargs : 1, sizeof *datas);
@@ -212,9 +273,11 @@ static int cmd_run(const char *address, int argc, char **argv) {
     args[i].kind = JET_ARG_INLINE;
     args[i].data = datas[i];
   }
-  if (!st && nargs != g->n_params)
-    st = jet_status_make(JET_INVALID_ARGUMENT, "graph '%s' takes %u arguments but %zu were given",
-                         g->name, g->n_params, nargs);
+  uint32_t nparams = g->n_params;
+  if (!st) st = transformed_params(g, tfs, ntf, &nparams);
+  if (!st && nargs != nparams)
+    st = jet_status_make(JET_INVALID_ARGUMENT, "graph '%s'%s takes %u arguments but %zu were given",
+                         g->name, ntf ? " (transformed)" : "", nparams, nargs);
   if (!st) {
     jet_client_options o = {0};
     o.address = address;
@@ -222,7 +285,7 @@ static int cmd_run(const char *address, int argc, char **argv) {
     st = jet_client_open(&o, &c);
   }
   jet_executable *e = NULL;
-  if (!st) st = jet_compile_graph(c, g, NULL, 0, &e);
+  if (!st) st = jet_compile_graph(c, g, tfs, ntf, &e);
   if (!st) {
     nres = jet_executable_num_outputs(e);
     res = calloc(nres ? nres : 1, sizeof *res);
@@ -247,7 +310,7 @@ static int cmd_run(const char *address, int argc, char **argv) {
   free(datas);
   free(args);
   jet_graph_destroy(g);
-  return st ? report(st) : 0;
+  return st ? jet__cli_report(st) : 0;
 }
 
 int main(int argc, char **argv) {
@@ -259,7 +322,7 @@ int main(int argc, char **argv) {
       return 0;
     }
     if (strcmp(argv[i], "--address") == 0) {
-      if (i + 1 >= argc) return usage_error("--address needs HOST:PORT");
+      if (i + 1 >= argc) return jet__cli_usage_error("--address needs HOST:PORT");
       address = argv[i + 1];
       i += 2;
     } else if (strncmp(argv[i], "--address=", 10) == 0) {
@@ -268,14 +331,14 @@ int main(int argc, char **argv) {
     } else {
       char msg[256];
       snprintf(msg, sizeof msg, "unknown option '%s'", argv[i]);
-      return usage_error(msg);
+      return jet__cli_usage_error(msg);
     }
   }
   if (i < argc && strcmp(argv[i], "-h") == 0) {
     fputs(usage_text, stdout);
     return 0;
   }
-  if (i >= argc) return usage_error("missing COMMAND");
+  if (i >= argc) return jet__cli_usage_error("missing COMMAND");
   const char *cmd = argv[i++];
   int rest = argc - i;
   char **rargv = argv + i;
@@ -285,17 +348,18 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "print") == 0) return cmd_print(rest, rargv);
   if (strcmp(cmd, "run") == 0) return cmd_run(address, rest, rargv);
+  if (jet__cli_is_ad_command(cmd)) return jet__cli_ad(address, cmd, rest, rargv);
   bool known = strcmp(cmd, "devices") == 0 || strcmp(cmd, "health") == 0 ||
                strcmp(cmd, "stats") == 0;
   if (!known) {
     char msg[256];
     snprintf(msg, sizeof msg, "unknown command '%s'", cmd);
-    return usage_error(msg);
+    return jet__cli_usage_error(msg);
   }
   if (rest != 0) {
     char msg[256];
     snprintf(msg, sizeof msg, "%s takes no arguments", cmd);
-    return usage_error(msg);
+    return jet__cli_usage_error(msg);
   }
   jet_client_options o = {0};
   o.address = address;
@@ -304,7 +368,7 @@ int main(int argc, char **argv) {
   o.timeout_ms = 30000;
   jet_client *c;
   jet_status st = jet_client_open(&o, &c);
-  if (st) return report(st);
+  if (st) return jet__cli_report(st);
   int rc;
   if (strcmp(cmd, "devices") == 0)
     rc = cmd_devices(c);

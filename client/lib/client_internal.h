@@ -22,6 +22,7 @@ typedef enum jet__method {
   JET__M_EXECUTE,
   JET__M_GET_STATS,
   JET__M_HEALTH_CHECK,
+  JET__M_TRANSFORM_GRAPH,
   JET__M_COUNT
 } jet__method;
 

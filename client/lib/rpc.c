@@ -22,6 +22,7 @@ static const char *const method_paths[JET__M_COUNT] = {
     [JET__M_EXECUTE] = "/jet.v1.Jet/Execute",
     [JET__M_GET_STATS] = "/jet.v1.Jet/GetStats",
     [JET__M_HEALTH_CHECK] = "/grpc.health.v1.Health/Check",
+    [JET__M_TRANSFORM_GRAPH] = "/jet.v1.Jet/TransformGraph",
 };
 
 const char *jet__method_path(jet__method m) {

@@ -188,6 +188,8 @@ jet_status jet__rpc_compile(jet_call *c, jet_arena *a, const ProtobufCMessage *r
                             ProtobufCMessage **resp);
 jet_status jet__rpc_execute(jet_call *c, jet_arena *a, const ProtobufCMessage *req,
                             ProtobufCMessage **resp);
+jet_status jet__rpc_transform_graph(jet_call *c, jet_arena *a, const ProtobufCMessage *req,
+                                    ProtobufCMessage **resp);
 void jet__rpc_open_session(jet_call *c);
 void jet__rpc_put_array(jet_call *c);
 void jet__rpc_get_array(jet_call *c);

@@ -26,6 +26,7 @@ static const handler handlers[] = {
     {"jet.v1.Jet", "DeleteArray", JET_METHOD_LOOP, true, jet__rpc_delete_array, NULL},
     {"jet.v1.Jet", "Compile", JET_METHOD_POOL, true, jet__rpc_compile, NULL},
     {"jet.v1.Jet", "Execute", JET_METHOD_POOL, true, jet__rpc_execute, NULL},
+    {"jet.v1.Jet", "TransformGraph", JET_METHOD_POOL, true, jet__rpc_transform_graph, NULL},
     {"jet.v1.Jet", "GetStats", JET_METHOD_LOOP, true, jet__rpc_get_stats, NULL},
     {"grpc.health.v1.Health", "Check", JET_METHOD_LOOP, true, jet__rpc_health_check, NULL},
 };

@@ -376,7 +376,11 @@ jet_value jet_constant(jet_builder *b, const jet_type *type, const void *data);
 
 /* call(*args): calls the graph built by `callee` (which must be complete:
  * jet_builder_return done), after the transforms tf[0..n_tf) (innermost
- * first). The callee's graph is copied into b's graph, so callee may be
+ * first); the call's operands and results then follow the transformed
+ * signature (jet_transform_signature in jet/infer.h: e.g. jvp takes
+ * primals and tangents), checked at once like any other node, and an
+ * invalid transform (grad of a non-scalar output, ...) is recorded as the
+ * builder's error. The callee's graph is copied into b's graph, so callee may be
  * destroyed afterwards. The result value ids go to outs[0..min(n_results,
  * outs_cap)) (outs may be NULL when outs_cap is 0); returns the first result
  * (or JET_NO_VALUE on error, or when the callee has no outputs). */
@@ -478,6 +482,57 @@ jet_status jet_execute(jet_executable *e, const jet_arg *args, size_t n_args, je
 /* jet_execute with every output inline. */
 jet_status jet_execute_inline(jet_executable *e, const jet_arg *args, size_t n_args,
                               jet_result *results, size_t n_results) JET_MUST_USE;
+
+/* ========================================================================
+ * Transforms (autodiff)
+ * ======================================================================== */
+
+/* Constructors of jet_transform values for jet_compile, jet_call and
+ * jet_transform_graph (transforms lists are innermost first: {grad, grad}
+ * is grad(grad(f))). The result BORROWS argnums: the array must stay valid
+ * as long as the jet_transform is used (jet_compile/jet_call/
+ * jet_transform_graph copy what they keep, so a local array that outlives
+ * those calls is enough). argnums NULL/0 means {0}; argnums_tuple is set
+ * when n > 1 (set it by hand for a one-element tuple). Fields not covered
+ * (holomorphic, allow_int, ...) can be set on the returned value.
+ *
+ * Signatures of the transformed function (jet_transform_signature in
+ * jet/infer.h has the full rules):
+ *   grad            -> (grad per argnum..., aux...)
+ *   value_and_grad  -> (value, aux..., grad per argnum...)
+ *   jvp             (primals..., tangents...) -> (outs..., out tangents...)
+ *   vjp             (primals..., output cotangents...) ->
+ *                   (outs..., cotangent per primal...)
+ *   jacfwd/jacrev   -> (d out_k / d param_a for each k, a (k outer)..., aux...)
+ *   hessian         -> (d2 out_k / d param_a d param_b..., aux...)
+ * With has_aux only output 0 is differentiated; the others are aux. */
+jet_transform jet_tf_grad(const int32_t *argnums, size_t n, bool has_aux);
+jet_transform jet_tf_value_and_grad(const int32_t *argnums, size_t n, bool has_aux);
+jet_transform jet_tf_jvp(bool has_aux);
+jet_transform jet_tf_vjp(bool has_aux);
+jet_transform jet_tf_jacfwd(const int32_t *argnums, size_t n, bool has_aux);
+jet_transform jet_tf_jacrev(const int32_t *argnums, size_t n, bool has_aux);
+jet_transform jet_tf_hessian(const int32_t *argnums, size_t n, bool has_aux);
+
+/* TransformGraph: JAX's make_jaxpr on the daemon. Applies tf[0..n) to g
+ * (and the transforms of its call nodes), cleans the result (CSE + DCE)
+ * unless skip_cleanup, and returns it without compiling or running it:
+ * *out (may be NULL if not wanted) is a new validated graph the caller
+ * destroys with jet_graph_destroy; *text (may be NULL) is its text form,
+ * malloc'd (caller frees). Errors are the daemon's (e.g. INVALID_ARGUMENT
+ * "Gradient only defined for scalar-output functions. ..."). Needs no
+ * session. */
+jet_status jet_transform_graph(jet_client *c, const jet_graph *g, const jet_transform *tf,
+                               size_t n, bool skip_cleanup, jet_graph **out,
+                               char **text) JET_MUST_USE;
+
+/* Parses a transform spec as the CLI takes it: KIND[:FIELD=VALUE[:...]],
+ * KIND one of grad value_and_grad jvp vjp jacfwd jacrev hessian, FIELDs
+ * argnums=0,1 has_aux allow_int (has_aux and allow_int may also be given as
+ * has_aux=true/false), e.g. "grad:argnums=0,1" or "jvp:has_aux". *out's
+ * argnums point into argnums_buf (cap entries), which must outlive it. */
+jet_status jet_transform_parse_spec(const char *spec, int32_t *argnums_buf, size_t cap,
+                                    jet_transform *out) JET_MUST_USE;
 
 /* ========================================================================
  * Eager (op-by-op) layer
