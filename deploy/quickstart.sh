@@ -37,6 +37,10 @@ echo
 echo "== the same graph through the CLI: jet run tests/data/tutorial.jet"
 "$build/client/jet" run "$here/tests/data/tutorial.jet" 'f32[3]{1, 2, 3}' 'f32[3]{1, 1, -1}'
 echo
+echo "== grad(f, argnums=(0, 1))(3.0, 4.0) for f(x, y) = x * y**2, through the CLI"
+"$build/client/jet" run "$here/tests/data/tutorial_grad.jet" --transform grad:argnums=0,1 \
+  'f32[] 3' 'f32[] 4'
+echo
 "$build/client/jet" health
 echo
 echo "jetd is running (pid $pid) at $addr; logs in $log."
