@@ -14,10 +14,6 @@ typedef struct jet__ad_fwd {
                         stop_gradient) on a differentiated parameter */
 } jet__ad_fwd;
 
-/* Emits a copy of node `nd` (a non-call node) with operands ops[] (values of
- * e->g); returns its first result (JET_AD_ZERO after an error). */
-jet_value jet__ad_emit_node(jet_emit *e, const jet_node *nd, const jet_value *ops);
-
 /* Emits every node of src (call-free) with params bound to primals[]; wrt
  * (NULL = all) marks the params that are differentiated. Returns false
  * (with e->status set) on error; f is then freed. */
@@ -34,21 +30,6 @@ void jet__ad_tangents(jet_emit *e, const jet__ad_fwd *f, const jet_value *tangen
  * allowed), writes in_cts[] per src param (JET_AD_ZERO for params that are
  * not float, not differentiated or not reached). */
 void jet__ad_backward(jet_emit *e, const jet__ad_fwd *f, const jet_value *cts, jet_value *in_cts);
-
-/* Sets e->status to `st` unless an error is already kept (then frees st). */
-void jet__ad_fail(jet_emit *e, jet_status st);
-
-/* "[3]" / "[]" / "[2,4]" for error messages, into buf. */
-const char *jet__ad_shape_str(const jet_type *t, char *buf, size_t cap);
-
-/* A new root graph with g's parameters, wrapped in an emitter; NULL status on
- * success. Its name is g's name + "_" + suffix (g's name when suffix is NULL
- * or ""). */
-jet_status jet__ad_start(const jet_graph *g, const char *suffix, jet_emit *e) JET_MUST_USE;
-/* Sets outs as e->g's outputs and hands the graph over (or destroys it and
- * returns the error kept in e->status). */
-jet_status jet__ad_finish(jet_emit *e, const jet_value *outs, uint32_t n, jet_graph **out)
-    JET_MUST_USE;
 
 /* Checks argnums (non-negative, in range) with JAX's message (grad.c). */
 jet_status jet__ad_check_argnums(const jet_graph *g, const jet_transform *t) JET_MUST_USE;

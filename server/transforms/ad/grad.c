@@ -90,7 +90,7 @@ jet_status jet_ad_grad(const jet_graph *g, const jet_transform *t, jet_graph **o
                            "%s. To get the gradient, reduce the output to a scalar (reduce_sum), "
                            "or use jacrev or jacfwd to differentiate a function with a "
                            "non-scalar output.",
-                           jet__ad_shape_str(ot, buf, sizeof buf));
+                           jet_emit_shape_str(ot, buf, sizeof buf));
   }
   if (!t->has_aux && g->n_outputs != 1)
     return jet_status_make(JET_INVALID_ARGUMENT,
@@ -107,15 +107,15 @@ jet_status jet_ad_grad(const jet_graph *g, const jet_transform *t, jet_graph **o
   JET_RETURN_IF_ERROR(jet__ad_check_argnums(g, &tt));
   JET_RETURN_IF_ERROR(jet__ad_check_inputs(g, &tt, "grad"));
   jet_emit e;
-  JET_RETURN_IF_ERROR(jet__ad_start(g, vg ? "value_and_grad" : "grad", &e));
+  JET_RETURN_IF_ERROR(jet_emit_start(g, vg ? "value_and_grad" : "grad", NULL, 0, &e));
   uint32_t np = g->n_params, no = g->n_outputs;
   bool *wrt = calloc(np ? np : 1, sizeof(bool));
   jet_value *vals = malloc(sizeof(jet_value) * ((size_t)np * 2 + (size_t)no * 2 + tt.n_argnums + 1));
   if (!wrt || !vals) {
     free(wrt);
     free(vals);
-    jet__ad_fail(&e, jet_status_oom("grad values"));
-    return jet__ad_finish(&e, NULL, 0, out);
+    jet_emit_fail(&e, jet_status_oom("grad values"));
+    return jet_emit_finish(&e, NULL, 0, out);
   }
   jet_value *primals = vals, *in_cts = vals + np, *cts = in_cts + np, *res = cts + no;
   for (uint32_t p = 0; p < np; p++) primals[p] = p;
@@ -139,7 +139,7 @@ jet_status jet_ad_grad(const jet_graph *g, const jet_transform *t, jet_graph **o
     jet__ad_fwd_free(&f);
   }
   free(wrt);
-  jet_status st = jet__ad_finish(&e, res, nr, out);
+  jet_status st = jet_emit_finish(&e, res, nr, out);
   free(vals);
   return st;
 }

@@ -21,7 +21,7 @@ static void inline_call(jet_emit *e, const jet_node *nd, const jet_value *ops, j
   const jet_graph *callee = nd->callee;
   jet_graph *tf = NULL;
   if (!callee) {
-    jet__ad_fail(e, jet_status_make(JET_INVALID_ARGUMENT, "call without a callee"));
+    jet_emit_fail(e, jet_status_make(JET_INVALID_ARGUMENT, "call without a callee"));
     return;
   }
   if (nd->n_transforms) {
@@ -29,17 +29,17 @@ static void inline_call(jet_emit *e, const jet_node *nd, const jet_value *ops, j
     jet_status st = jet_transforms_copy_graph(callee, &copy);
     if (!st) st = jet_transforms_apply(copy, nd->transforms, nd->n_transforms, &tf);
     if (st) {
-      jet__ad_fail(e, st);
+      jet_emit_fail(e, st);
       return;
     }
     callee = tf;
   }
   if (callee->n_params != nd->n_operands) {
-    jet__ad_fail(e, jet_status_make(JET_INVALID_ARGUMENT,
+    jet_emit_fail(e, jet_status_make(JET_INVALID_ARGUMENT,
                                     "the %scallee takes %u parameters but the call has %u operands",
                                     tf ? "transformed " : "", callee->n_params, nd->n_operands));
   } else if (callee->n_outputs != nd->n_results) {
-    jet__ad_fail(e, jet_status_make(JET_INVALID_ARGUMENT,
+    jet_emit_fail(e, jet_status_make(JET_INVALID_ARGUMENT,
                                     "the %scallee returns %u values but the call declares %u results",
                                     tf ? "transformed " : "", callee->n_outputs, nd->n_results));
   }
@@ -47,7 +47,7 @@ static void inline_call(jet_emit *e, const jet_node *nd, const jet_value *ops, j
     const jet_type *want = &callee->value_types[p], *got = jet_emit_type(e, ops[p]);
     if (!jet_type_equal(want, got)) {
       char a[JET_TYPE_STR_MAX], b[JET_TYPE_STR_MAX];
-      jet__ad_fail(e, jet_status_make(JET_INVALID_ARGUMENT,
+      jet_emit_fail(e, jet_status_make(JET_INVALID_ARGUMENT,
                                       "operand %u has type %s but the %scallee's parameter %u is %s",
                                       p, jet_type_str(got, a, sizeof a), tf ? "transformed " : "",
                                       p, jet_type_str(want, b, sizeof b)));
@@ -57,7 +57,7 @@ static void inline_call(jet_emit *e, const jet_node *nd, const jet_value *ops, j
     const jet_type *got = &callee->value_types[callee->outputs[j]];
     if (!jet_type_equal(got, &nd->results[j])) {
       char a[JET_TYPE_STR_MAX], b[JET_TYPE_STR_MAX];
-      jet__ad_fail(e, jet_status_make(JET_INVALID_ARGUMENT,
+      jet_emit_fail(e, jet_status_make(JET_INVALID_ARGUMENT,
                                       "the %scallee returns %s as output %u but the call declares "
                                       "result %u as %s",
                                       tf ? "transformed " : "", jet_type_str(got, a, sizeof a), j,
@@ -72,7 +72,7 @@ static void inline_into(jet_emit *e, const jet_graph *src, const jet_value *args
                         int depth) {
   if (e->status) return;
   if (depth > MAX_DEPTH) {
-    jet__ad_fail(e, jet_status_make(JET_INVALID_ARGUMENT, "calls nested deeper than %d levels",
+    jet_emit_fail(e, jet_status_make(JET_INVALID_ARGUMENT, "calls nested deeper than %d levels",
                                     MAX_DEPTH));
     return;
   }
@@ -84,7 +84,7 @@ static void inline_into(jet_emit *e, const jet_graph *src, const jet_value *args
   jet_value *vmap = malloc(sizeof(jet_value) * (src->n_values ? src->n_values : 1));
   jet_value *ops = malloc(sizeof(jet_value) * max_ops), *res = malloc(sizeof(jet_value) * max_res);
   if (!vmap || !ops || !res) {
-    jet__ad_fail(e, jet_status_oom("inlining value map"));
+    jet_emit_fail(e, jet_status_oom("inlining value map"));
     goto done;
   }
   for (uint32_t p = 0; p < src->n_params; p++) vmap[p] = args[p];
@@ -95,7 +95,7 @@ static void inline_into(jet_emit *e, const jet_graph *src, const jet_value *args
       inline_call(e, nd, ops, res, depth);
       for (uint32_t j = 0; !e->status && j < nd->n_results; j++) vmap[nd->first_result + j] = res[j];
     } else {
-      jet_value first = jet__ad_emit_node(e, nd, ops);
+      jet_value first = jet_emit_node_copy(e, nd, ops);
       for (uint32_t j = 0; !e->status && j < nd->n_results; j++)
         vmap[nd->first_result + j] = first + j;
     }
@@ -115,15 +115,15 @@ done:
 jet_status jet_ad_inline_calls(const jet_graph *g, jet_graph **out) {
   *out = NULL;
   jet_emit e;
-  JET_RETURN_IF_ERROR(jet__ad_start(g, NULL, &e));
+  JET_RETURN_IF_ERROR(jet_emit_start(g, NULL, NULL, 0, &e));
   jet_value *vals = malloc(sizeof(jet_value) * ((size_t)g->n_params + g->n_outputs + 1));
   if (!vals) {
-    jet__ad_fail(&e, jet_status_oom("inlining values"));
-    return jet__ad_finish(&e, NULL, 0, out);
+    jet_emit_fail(&e, jet_status_oom("inlining values"));
+    return jet_emit_finish(&e, NULL, 0, out);
   }
   for (uint32_t p = 0; p < g->n_params; p++) vals[p] = p;
   inline_into(&e, g, vals, vals + g->n_params, 0);
-  jet_status st = jet__ad_finish(&e, vals + g->n_params, g->n_outputs, out);
+  jet_status st = jet_emit_finish(&e, vals + g->n_params, g->n_outputs, out);
   free(vals);
   return st;
 }

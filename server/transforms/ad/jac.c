@@ -91,7 +91,7 @@ static jet_value stack(jet_emit *e, const jet_value *pieces, int64_t n, const je
   }
   jet_value *ops = malloc(sizeof(jet_value) * (size_t)n);
   if (!ops) {
-    jet__ad_fail(e, jet_status_oom("jacobian pieces"));
+    jet_emit_fail(e, jet_status_oom("jacobian pieces"));
     return JET_AD_ZERO;
   }
   int64_t shape[JET_MAX_RANK];
@@ -153,7 +153,7 @@ static jet_status jac_impl(const jet_graph *g, const jac_spec *s, jet_graph **ou
     }
   }
   jet_emit e;
-  jet_status st0 = jet__ad_start(g, name, &e);
+  jet_status st0 = jet_emit_start(g, name, NULL, 0, &e);
   if (st0) {
     free(jt);
     return st0;
@@ -167,7 +167,7 @@ static jet_status jac_impl(const jet_graph *g, const jac_spec *s, jet_graph **ou
   jet__ad_fwd f = {0};
   bool fwd_ok = false;
   if (!pieces || !vals || !wrt || !off) {
-    jet__ad_fail(&e, jet_status_oom("jacobian values"));
+    jet_emit_fail(&e, jet_status_oom("jacobian values"));
     goto finish;
   }
   for (size_t i = 0; i < n_pieces; i++) pieces[i] = JET_AD_ZERO;
@@ -233,7 +233,7 @@ static jet_status jac_impl(const jet_graph *g, const jac_spec *s, jet_graph **ou
   free(wrt);
   free(off);
   free(jt);
-  jet_status st = jet__ad_finish(&e, res, nr, out);
+  jet_status st = jet_emit_finish(&e, res, nr, out);
   free(vals);
   return st;
 finish:
@@ -243,7 +243,7 @@ finish:
   free(off);
   free(jt);
   free(vals);
-  return jet__ad_finish(&e, NULL, 0, out);
+  return jet_emit_finish(&e, NULL, 0, out);
 }
 
 jet_status jet__ad_jac(const jet_graph *g, const jet_transform *t, jet_graph **out) {

@@ -25,14 +25,14 @@ void jet__ad_tangents(jet_emit *e, const jet__ad_fwd *f, const jet_value *tangen
   jet_value *x = malloc(sizeof(jet_value) * max_ops), *t = malloc(sizeof(jet_value) * max_ops);
   jet_value *y = malloc(sizeof(jet_value) * max_res), *ty = malloc(sizeof(jet_value) * max_res);
   if (!tmap || !x || !t || !y || !ty) {
-    jet__ad_fail(e, jet_status_oom("autodiff tangent map"));
+    jet_emit_fail(e, jet_status_oom("autodiff tangent map"));
     goto done;
   }
   for (uint32_t p = 0; p < src->n_params; p++) {
     tmap[p] = JET_AD_ZERO;
     if (tangents[p] == JET_AD_ZERO || !jet_dtype_is_float(src->value_types[p].dtype)) continue;
     if (!jet_type_equal(jet_emit_type(e, tangents[p]), &src->value_types[p])) {
-      jet__ad_fail(e, jet_status_make(JET_INTERNAL,
+      jet_emit_fail(e, jet_status_make(JET_INTERNAL,
                                       "autodiff: tangent %u does not have the type of parameter %u",
                                       p, p));
       goto done;
@@ -61,7 +61,7 @@ void jet__ad_tangents(jet_emit *e, const jet__ad_fwd *f, const jet_value *tangen
       const jet_type *got = jet_emit_type(e, ty[j]);
       if (!jet_type_equal(got, &nd->results[j])) {
         char a[JET_TYPE_STR_MAX], b[JET_TYPE_STR_MAX];
-        jet__ad_fail(e, jet_status_make(JET_INTERNAL,
+        jet_emit_fail(e, jet_status_make(JET_INTERNAL,
                                         "jvp rule gave a tangent of type %s for result %u of type %s",
                                         jet_type_str(got, a, sizeof a), j,
                                         jet_type_str(&nd->results[j], b, sizeof b)));
@@ -96,12 +96,12 @@ void jet_ad_emit_jvp(jet_emit *e, const jet_graph *src, const jet_value *primals
 jet_status jet_ad_jvp(const jet_graph *g, bool has_aux, jet_graph **out) {
   *out = NULL;
   jet_emit e;
-  JET_RETURN_IF_ERROR(jet__ad_start(g, "jvp", &e));
+  JET_RETURN_IF_ERROR(jet_emit_start(g, "jvp", NULL, 0, &e));
   uint32_t np = g->n_params, no = g->n_outputs;
   jet_value *vals = malloc(sizeof(jet_value) * (2 * (size_t)np + 4 * (size_t)no + 1));
   if (!vals) {
-    jet__ad_fail(&e, jet_status_oom("jvp values"));
-    return jet__ad_finish(&e, NULL, 0, out);
+    jet_emit_fail(&e, jet_status_oom("jvp values"));
+    return jet_emit_finish(&e, NULL, 0, out);
   }
   jet_value *primals = vals, *tangents = vals + np, *outs = vals + 2 * np,
             *otan = outs + no, *res = otan + no;
@@ -109,7 +109,7 @@ jet_status jet_ad_jvp(const jet_graph *g, bool has_aux, jet_graph **out) {
     primals[p] = p;
     jet_status st = jet_graph_add_param(e.g, &g->value_types[p], &tangents[p]);
     if (st) {
-      jet__ad_fail(&e, st);
+      jet_emit_fail(&e, st);
       break;
     }
   }
@@ -120,7 +120,7 @@ jet_status jet_ad_jvp(const jet_graph *g, bool has_aux, jet_graph **out) {
   for (uint32_t k = 0; k < n_diff; k++)
     res[nr++] = otan[k] != JET_AD_ZERO ? otan[k] : jet_emit_full_like(&e, outs[k], 0.0);
   for (uint32_t k = n_diff; k < no; k++) res[nr++] = outs[k];
-  jet_status st = jet__ad_finish(&e, res, nr, out);
+  jet_status st = jet_emit_finish(&e, res, nr, out);
   free(vals);
   return st;
 }

@@ -19,7 +19,7 @@ static void add_ct(jet_emit *e, jet_value *ctmap, jet_value v, jet_value ct, con
   const jet_type *got = jet_emit_type(e, ct);
   if (!jet_type_equal(got, want)) {
     char a[JET_TYPE_STR_MAX], b[JET_TYPE_STR_MAX];
-    jet__ad_fail(e, jet_status_make(JET_INTERNAL, "cotangent of type %s for %s %u of type %s",
+    jet_emit_fail(e, jet_status_make(JET_INTERNAL, "cotangent of type %s for %s %u of type %s",
                                     jet_type_str(got, a, sizeof a), what, idx,
                                     jet_type_str(want, b, sizeof b)));
     return;
@@ -40,7 +40,7 @@ void jet__ad_backward(jet_emit *e, const jet__ad_fwd *f, const jet_value *cts, j
   jet_value *x = malloc(sizeof(jet_value) * max_ops), *cx = malloc(sizeof(jet_value) * max_ops);
   jet_value *y = malloc(sizeof(jet_value) * max_res), *ct = malloc(sizeof(jet_value) * max_res);
   if (!ctmap || !x || !cx || !y || !ct) {
-    jet__ad_fail(e, jet_status_oom("autodiff cotangent map"));
+    jet_emit_fail(e, jet_status_oom("autodiff cotangent map"));
     goto done;
   }
   for (uint32_t v = 0; v < src->n_values; v++) ctmap[v] = JET_AD_ZERO;
@@ -96,12 +96,12 @@ void jet_ad_emit_vjp(jet_emit *e, const jet_graph *src, const jet_value *primals
 jet_status jet_ad_vjp(const jet_graph *g, bool has_aux, jet_graph **out) {
   *out = NULL;
   jet_emit e;
-  JET_RETURN_IF_ERROR(jet__ad_start(g, "vjp", &e));
+  JET_RETURN_IF_ERROR(jet_emit_start(g, "vjp", NULL, 0, &e));
   uint32_t np = g->n_params, no = g->n_outputs, n_diff = has_aux ? 1 : no;
   jet_value *vals = malloc(sizeof(jet_value) * (3 * (size_t)np + 2 * (size_t)no + 1));
   if (!vals) {
-    jet__ad_fail(&e, jet_status_oom("vjp values"));
-    return jet__ad_finish(&e, NULL, 0, out);
+    jet_emit_fail(&e, jet_status_oom("vjp values"));
+    return jet_emit_finish(&e, NULL, 0, out);
   }
   jet_value *primals = vals, *in_cts = vals + np, *cts = in_cts + np, *res = cts + no;
   for (uint32_t p = 0; p < np; p++) primals[p] = p;
@@ -109,13 +109,13 @@ jet_status jet_ad_vjp(const jet_graph *g, bool has_aux, jet_graph **out) {
     cts[k] = JET_AD_ZERO;
     if (k >= n_diff || e.status) continue;
     jet_status st = jet_graph_add_param(e.g, &g->value_types[g->outputs[k]], &cts[k]);
-    if (st) jet__ad_fail(&e, st);
+    if (st) jet_emit_fail(&e, st);
   }
   /* Outputs: (outputs..., one cotangent per primal). */
   jet_ad_emit_vjp(&e, g, primals, cts, res, in_cts);
   for (uint32_t p = 0; p < np; p++)
     res[no + p] = in_cts[p] != JET_AD_ZERO ? in_cts[p] : jet_emit_full_like(&e, primals[p], 0.0);
-  jet_status st = jet__ad_finish(&e, res, no + np, out);
+  jet_status st = jet_emit_finish(&e, res, no + np, out);
   free(vals);
   return st;
 }

@@ -1,12 +1,11 @@
-/* Emission helpers for the AD rules and drivers (see ad.h): every helper adds
- * checked nodes (shape inference runs) to e->g; errors are sticky in
- * e->status. Also the shared zero rules and the call rules (call nodes are
- * inlined before differentiation, so reaching one is an internal error). */
+/* Emission helpers (see emit.h): every helper adds checked nodes (shape
+ * inference runs) to e->g; errors are sticky in e->status. */
+#include "transforms/emit.h"
+
+#include <stdio.h>
 #include <string.h>
 
-#include "transforms/ad/ad_internal.h"
-
-void jet__ad_fail(jet_emit *e, jet_status st) {
+void jet_emit_fail(jet_emit *e, jet_status st) {
   if (!e->status)
     e->status = st;
   else
@@ -15,25 +14,25 @@ void jet__ad_fail(jet_emit *e, jet_status st) {
 
 const jet_type *jet_emit_type(const jet_emit *e, jet_value v) {
   static const jet_type dummy = {.dtype = JET_F32, .rank = 0};
-  const jet_type *t = (e && e->g && v != JET_AD_ZERO) ? jet_graph_value_type(e->g, v) : NULL;
+  const jet_type *t = (e && e->g && v != JET_EMIT_NONE) ? jet_graph_value_type(e->g, v) : NULL;
   return t ? t : &dummy;
 }
 
 jet_value jet_emit_op(jet_emit *e, jet_op op, const jet_value *operands, uint32_t n,
                       const jet_attr *attrs, uint32_t n_attrs) {
-  if (e->status) return JET_AD_ZERO;
+  if (e->status) return JET_EMIT_NONE;
   for (uint32_t i = 0; i < n; i++) {
-    if (operands[i] == JET_AD_ZERO) {
-      jet__ad_fail(e, jet_status_make(JET_INTERNAL, "autodiff: operand %u of emitted '%s' is a symbolic zero",
+    if (operands[i] == JET_EMIT_NONE) {
+      jet_emit_fail(e, jet_status_make(JET_INTERNAL, "operand %u of emitted '%s' is a symbolic zero",
                               i, jet_op_name(op)));
-      return JET_AD_ZERO;
+      return JET_EMIT_NONE;
     }
   }
-  jet_value v = JET_AD_ZERO;
+  jet_value v = JET_EMIT_NONE;
   jet_status st = jet_graph_add_node(e->g, op, operands, n, attrs, n_attrs, NULL, NULL, 0, &v);
   if (st) {
-    jet__ad_fail(e, jet_status_annotate(st, "autodiff: emitting '%s': ", jet_op_name(op)));
-    return JET_AD_ZERO;
+    jet_emit_fail(e, jet_status_annotate(st, "emitting '%s': ", jet_op_name(op)));
+    return JET_EMIT_NONE;
   }
   return v;
 }
@@ -88,7 +87,7 @@ jet_attr jet_emit_attr_dtype(const char *name, jet_dtype v) {
 }
 
 jet_value jet_emit_scalar(jet_emit *e, jet_dtype dtype, double v) {
-  if (e->status) return JET_AD_ZERO;
+  if (e->status) return JET_EMIT_NONE;
   union {
     uint8_t b;
     int32_t i32;
@@ -107,9 +106,9 @@ jet_value jet_emit_scalar(jet_emit *e, jet_dtype dtype, double v) {
     case JET_F32: d.f32 = (float)v; break;
     case JET_F64: d.f64 = v; break;
     default:
-      jet__ad_fail(e, jet_status_make(JET_UNIMPLEMENTED, "autodiff: constants of dtype %s are not supported",
+      jet_emit_fail(e, jet_status_make(JET_UNIMPLEMENTED, "constants of dtype %s are not supported",
                               jet_dtype_name(dtype)));
-      return JET_AD_ZERO;
+      return JET_EMIT_NONE;
   }
   jet_attr a;
   memset(&a, 0, sizeof a);
@@ -127,29 +126,29 @@ jet_value jet_emit_full(jet_emit *e, const jet_type *t, double v) {
 }
 
 jet_value jet_emit_full_like(jet_emit *e, jet_value x, double v) {
-  if (e->status) return JET_AD_ZERO;
+  if (e->status) return JET_EMIT_NONE;
   jet_type t = *jet_emit_type(e, x);
   return jet_emit_full(e, &t, v);
 }
 
 jet_value jet_emit_add_any(jet_emit *e, jet_value a, jet_value b) {
-  if (a == JET_AD_ZERO) return b;
-  if (b == JET_AD_ZERO) return a;
+  if (a == JET_EMIT_NONE) return b;
+  if (b == JET_EMIT_NONE) return a;
   return jet_emit2(e, JET_OP_ADD, a, b);
 }
 
 jet_value jet_emit_neg_z(jet_emit *e, jet_value t) {
-  if (t == JET_AD_ZERO) return JET_AD_ZERO;
+  if (t == JET_EMIT_NONE) return JET_EMIT_NONE;
   return jet_emit1(e, JET_OP_NEG, t);
 }
 
 jet_value jet_emit_mul_z(jet_emit *e, jet_value t, jet_value y) {
-  if (t == JET_AD_ZERO || y == JET_AD_ZERO) return JET_AD_ZERO;
+  if (t == JET_EMIT_NONE || y == JET_EMIT_NONE) return JET_EMIT_NONE;
   return jet_emit2(e, JET_OP_MUL, t, y);
 }
 
 jet_value jet_emit_convert(jet_emit *e, jet_value x, jet_dtype dtype) {
-  if (e->status) return JET_AD_ZERO;
+  if (e->status) return JET_EMIT_NONE;
   if (jet_emit_type(e, x)->dtype == dtype) return x;
   jet_attr a = jet_emit_attr_dtype("new_dtype", dtype);
   return jet_emit_op(e, JET_OP_CONVERT_ELEMENT_TYPE, &x, 1, &a, 1);
@@ -163,14 +162,14 @@ jet_value jet_emit_broadcast_in_dim(jet_emit *e, jet_value x, const int64_t *sha
 }
 
 jet_value jet_emit_broadcast_to(jet_emit *e, jet_value x, const jet_type *t) {
-  if (e->status) return JET_AD_ZERO;
+  if (e->status) return JET_EMIT_NONE;
   const jet_type *xt = jet_emit_type(e, x);
   if (jet_type_same_shape(xt, t)) return x;
   if (xt->rank != 0) {
     char a[JET_TYPE_STR_MAX], b[JET_TYPE_STR_MAX];
-    jet__ad_fail(e, jet_status_make(JET_INTERNAL, "autodiff: cannot broadcast %s to the shape of %s",
+    jet_emit_fail(e, jet_status_make(JET_INTERNAL, "cannot broadcast %s to the shape of %s",
                             jet_type_str(xt, a, sizeof a), jet_type_str(t, b, sizeof b)));
-    return JET_AD_ZERO;
+    return JET_EMIT_NONE;
   }
   int64_t shape[JET_MAX_RANK];
   memcpy(shape, t->dims, sizeof(int64_t) * (size_t)t->rank);
@@ -193,7 +192,7 @@ jet_value jet_emit_transpose(jet_emit *e, jet_value x, const int64_t *perm, uint
 }
 
 jet_value jet_emit_unbroadcast(jet_emit *e, jet_value ct, const jet_type *operand_type) {
-  if (ct == JET_AD_ZERO || e->status) return JET_AD_ZERO;
+  if (ct == JET_EMIT_NONE || e->status) return JET_EMIT_NONE;
   const jet_type *ctt = jet_emit_type(e, ct);
   if (operand_type->rank != 0 || ctt->rank == 0) return ct;
   int64_t axes[JET_MAX_RANK];
@@ -201,28 +200,72 @@ jet_value jet_emit_unbroadcast(jet_emit *e, jet_value ct, const jet_type *operan
   return jet_emit_reduce_sum(e, ct, axes, (uint32_t)ctt->rank);
 }
 
-void jet__jvp_zero(jet_emit *e, const jet_node *n, const jet_value *x, const jet_value *t,
-                   const jet_value *y, jet_value *ty) {
-  (void)e, (void)x, (void)t, (void)y;
-  for (uint32_t j = 0; j < n->n_results; j++) ty[j] = JET_AD_ZERO;
+jet_value jet_emit_node_copy(jet_emit *e, const jet_node *nd, const jet_value *ops) {
+  if (e->status) return JET_EMIT_NONE;
+  if (nd->op == JET_OP_CALL) {
+    jet_emit_fail(e, jet_status_make(JET_INTERNAL,
+                                    "call nodes are inlined before this transform"));
+    return JET_EMIT_NONE;
+  }
+  jet_value v = jet_emit_op(e, nd->op, ops, nd->n_operands, nd->attrs, nd->n_attrs);
+  if (e->status) return JET_EMIT_NONE;
+  const jet_node *made = &e->g->nodes[e->g->n_nodes - 1];
+  if (made->n_results != nd->n_results) {
+    jet_emit_fail(e, jet_status_make(JET_INTERNAL, "re-emitted '%s' has %u results, not %u",
+                                    jet_op_name(nd->op), made->n_results, nd->n_results));
+    return JET_EMIT_NONE;
+  }
+  return v;
 }
 
-void jet__vjp_zero(jet_emit *e, const jet_node *n, const jet_value *x, const jet_value *y,
-                   const jet_value *ct, jet_value *cx) {
-  (void)e, (void)x, (void)y, (void)ct;
-  for (uint32_t i = 0; i < n->n_operands; i++) cx[i] = JET_AD_ZERO;
+const char *jet_emit_shape_str(const jet_type *t, char *buf, size_t cap) {
+  size_t len = 0;
+  len += (size_t)snprintf(buf + len, cap - len, "[");
+  for (int32_t i = 0; i < t->rank && len < cap; i++)
+    len += (size_t)snprintf(buf + len, cap - len, "%s%lld", i ? "," : "", (long long)t->dims[i]);
+  if (len < cap) snprintf(buf + len, cap - len, "]");
+  return buf;
 }
 
-void jet__jvp_CALL(jet_emit *e, const jet_node *n, const jet_value *x, const jet_value *t,
-                   const jet_value *y, jet_value *ty) {
-  jet__jvp_zero(e, n, x, t, y, ty);
-  jet__ad_fail(e, jet_status_make(JET_INTERNAL,
-                          "autodiff: call nodes are inlined before differentiation (jvp reached one)"));
+jet_status jet_emit_start(const jet_graph *g, const char *suffix, const jet_type *param_types,
+                          uint32_t n_params, jet_emit *e) {
+  e->g = NULL;
+  e->status = NULL;
+  char name[256];
+  if (!suffix || !suffix[0])
+    snprintf(name, sizeof name, "%s", g->name);
+  else if (g->name[0])
+    snprintf(name, sizeof name, "%s_%s", g->name, suffix);
+  else
+    snprintf(name, sizeof name, "%s", suffix);
+  jet_graph *ng = jet_graph_create(name);
+  if (!ng) return jet_status_oom("transformed graph");
+  if (!param_types) {
+    param_types = g->value_types;
+    n_params = g->n_params;
+  }
+  for (uint32_t p = 0; p < n_params; p++) {
+    jet_status st = jet_graph_add_param(ng, &param_types[p], NULL);
+    if (st) {
+      jet_graph_destroy(ng);
+      return st;
+    }
+  }
+  e->g = ng;
+  return NULL;
 }
 
-void jet__vjp_CALL(jet_emit *e, const jet_node *n, const jet_value *x, const jet_value *y,
-                   const jet_value *ct, jet_value *cx) {
-  jet__vjp_zero(e, n, x, y, ct, cx);
-  jet__ad_fail(e, jet_status_make(JET_INTERNAL,
-                          "autodiff: call nodes are inlined before differentiation (vjp reached one)"));
+jet_status jet_emit_finish(jet_emit *e, const jet_value *outs, uint32_t n, jet_graph **out) {
+  *out = NULL;
+  jet_status st = e->status;
+  e->status = NULL;
+  if (!st) st = jet_graph_set_outputs(e->g, outs, n);
+  if (st) {
+    jet_graph_destroy(e->g);
+    e->g = NULL;
+    return st;
+  }
+  *out = e->g;
+  e->g = NULL;
+  return NULL;
 }
