@@ -1,12 +1,13 @@
 /* The transforms stage: inlines call nodes (applying their own transforms
  * first), then applies the request's transforms in order (innermost first):
- * grad / value_and_grad, jvp, vjp, jacfwd / jacrev / hessian (ad/). vmap and
- * pmap are answered UNIMPLEMENTED naming them. Errors are prefixed
+ * grad / value_and_grad, jvp, vjp, jacfwd / jacrev / hessian (ad/), vmap
+ * (batch/). pmap is answered UNIMPLEMENTED naming it. Errors are prefixed
  * "transforms[i] (kind): ". */
 #include "transforms/transforms.h"
 
 #include "transforms/ad/ad.h"
 #include "transforms/ad/ad_internal.h"
+#include "transforms/batch/batch.h"
 
 static bool has_calls(const jet_graph *g) {
   for (uint32_t i = 0; i < g->n_nodes; i++)
@@ -23,7 +24,7 @@ static jet_status apply_one(const jet_graph *g, const jet_transform *t, jet_grap
     case JET_TF_JACFWD:
     case JET_TF_JACREV:
     case JET_TF_HESSIAN: return jet__ad_jac(g, t, out);
-    case JET_TF_VMAP:
+    case JET_TF_VMAP: return jet_batch_vmap(g, t, out);
     case JET_TF_PMAP:
       return jet_status_make(JET_UNIMPLEMENTED, "transform '%s' is not supported by this version",
                              jet_transform_name(t->kind));

@@ -2,8 +2,8 @@
  * transforms (grad, jvp, ...; innermost first) into the graph to compile.
  * Call nodes are inlined first (each callee after its own transforms), then
  * grad, value_and_grad, jvp, vjp, jacfwd, jacrev and hessian are applied by
- * the autodiff in ad/ (conventions in ad/ad.h); vmap and pmap are answered
- * UNIMPLEMENTED naming them. Errors are prefixed "transforms[i] (kind): ".
+ * the autodiff in ad/ (conventions in ad/ad.h) and vmap by the batching in
+ * batch/ (batch/batch.h); pmap is answered UNIMPLEMENTED naming it. Errors are prefixed "transforms[i] (kind): ".
  * Pure function of its inputs; thread-safe. */
 #ifndef JET_TRANSFORMS_H
 #define JET_TRANSFORMS_H

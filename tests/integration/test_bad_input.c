@@ -311,12 +311,12 @@ static void test_transform_unimplemented(void **state) {
   uint32_t out = 1;
   Jet__V1__Graph g;
   set_graph(&g, params, 1, nodes, 1, &out);
-  Jet__V1__VmapTransform vmap = JET__V1__VMAP_TRANSFORM__INIT;
+  Jet__V1__PmapTransform pmap = JET__V1__PMAP_TRANSFORM__INIT;
   Jet__V1__Transform tf = JET__V1__TRANSFORM__INIT;
-  tf.kind_case = JET__V1__TRANSFORM__KIND_VMAP;
-  tf.vmap = &vmap;
+  tf.kind_case = JET__V1__TRANSFORM__KIND_PMAP;
+  tf.pmap = &pmap;
   Jet__V1__Transform *tfs[] = {&tf};
-  expect_compile(f, "vmap transform", &g, tfs, 1, GRPC_STATUS_UNIMPLEMENTED, "vmap", NULL, -1);
+  expect_compile(f, "pmap transform", &g, tfs, 1, GRPC_STATUS_UNIMPLEMENTED, "pmap", NULL, -1);
 }
 
 static void test_execute_errors(void **state) {

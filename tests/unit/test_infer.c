@@ -349,11 +349,11 @@ static void valid_call(void) {
   assert_true(jet_type_equal(&res[0], &j33));
   assert_true(jet_type_equal(&res[1], &p0));
   assert_true(jet_type_equal(&res[2], &p1));
-  /* vmap is refused by name. */
-  tf.kind = JET_TF_VMAP;
+  /* pmap is refused by name. */
+  tf.kind = JET_TF_PMAP;
   st = jet_infer(JET_OP_CALL, in, 2, NULL, 0, c, &tf, 1, res, 4, &nr);
   assert_int_equal(jet_status_code(st), JET_UNIMPLEMENTED);
-  assert_non_null(strstr(jet_status_message(st), "'vmap'"));
+  assert_non_null(strstr(jet_status_message(st), "'pmap'"));
   jet_status_free(st);
   /* A callee on another op. */
   st = jet_infer(JET_OP_NEG, in, 1, NULL, 0, c, NULL, 0, res, 4, &nr);

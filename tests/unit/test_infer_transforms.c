@@ -1,6 +1,6 @@
 /* jet_transform_signature: the types of transformed functions (grad, value_and_grad,
- * jvp, vjp, jacfwd, jacrev, hessian and their compositions), the checks and
- * their messages, vmap/pmap refusal. Expected signatures are written out by
+ * jvp, vjp, jacfwd, jacrev, hessian, vmap and their compositions), the checks
+ * and their messages, pmap refusal. Expected signatures are written out by
  * hand from JAX's conventions (server/transforms/ad/ad.h). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -217,12 +217,13 @@ static void test_jacobians(void **state) {
   f.holomorphic = true;
   expect_err(apply(p, 1, o, 1, &f, 1, &s), JET_UNIMPLEMENTED, "holomorphic=True");
   f.holomorphic = false;
-  /* The unrolled basis is bounded (4096 elements). */
+  /* Bases of any size (jacfwd / jacrev are vmaps over the basis). */
   jet_type wide = ty(F, 1, 5000, 0, 0);
-  expect_err(apply(&wide, 1, o + 1, 1, &f, 1, &s), JET_UNIMPLEMENTED,
-             "jacfwd over 5000 input elements");
-  expect_err(apply(p, 1, &wide, 1, &r, 1, &s), JET_UNIMPLEMENTED,
-             "jacrev over 5000 output elements");
+  assert_null(apply(&wide, 1, o + 1, 1, &f, 1, &s));
+  expect_types(s.o, s.no, &wide, 1);
+  assert_null(apply(p, 1, &wide, 1, &r, 1, &s));
+  jet_type wide_jac = ty(F, 2, 5000, 3, 0);
+  expect_types(s.o, s.no, &wide_jac, 1);
   assert_null(apply(&wide, 1, o + 1, 1, &r, 1, &s));
   /* Ranks beyond JET_MAX_RANK. */
   int64_t big[10] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
@@ -257,9 +258,16 @@ static void test_compositions(void **state) {
   jet_type two[2] = {x, x};
   expect_types(s.p, s.np, two, 2);
   expect_types(s.o, s.no, two, 2);
-  /* vmap and pmap are refused by name, wherever they are. */
+  /* vmap without argument types needs axis_size; pmap is refused by name,
+   * wherever it is. */
   jet_transform vm[2] = {tfk(JET_TF_GRAD), tfk(JET_TF_VMAP)};
-  expect_err(apply(&x, 1, &x, 1, vm, 2, &s), JET_UNIMPLEMENTED, "transforms[1] (vmap): ");
+  expect_err(apply(&x, 1, &x, 1, vm, 2, &s), JET_INVALID_ARGUMENT,
+             "transforms[1] (vmap): vmap needs axis_size");
+  vm[1].axis_size = 5;
+  assert_null(apply(&x, 1, &x, 1, vm, 2, &s));
+  jet_type x5 = ty(F, 1, 5, 0, 0);
+  expect_types(s.p, s.np, &x5, 1);
+  expect_types(s.o, s.no, &x5, 1);
   vm[0].kind = JET_TF_PMAP;
   expect_err(apply(&x, 1, &x, 1, vm, 2, &s), JET_UNIMPLEMENTED, "'pmap'");
   /* Too little room. */
@@ -269,12 +277,160 @@ static void test_compositions(void **state) {
   expect_err(apply(ps, 40, &x, 1, &jv, 1, &s), JET_INVALID_ARGUMENT, "80 parameters");
 }
 
+static jet_transform vmap_tf(const jet_axis_spec *in, uint32_t n_in, const jet_axis_spec *out,
+                             uint32_t n_out, int64_t size) {
+  jet_transform t = tfk(JET_TF_VMAP);
+  t.in_axes = in;
+  t.n_in_axes = n_in;
+  t.out_axes = out;
+  t.n_out_axes = n_out;
+  t.axis_size = size;
+  return t;
+}
+
+static jet_status apply_args(const jet_type *p, uint32_t np, const jet_type *o, uint32_t no,
+                             const jet_transform *tf, uint32_t ntf, const jet_type *args,
+                             uint32_t n_args, sig *out, int64_t *sizes) {
+  return jet_transform_signature_args(p, np, o, no, tf, ntf, args, n_args, out->p, &out->np,
+                                      out->o, &out->no, CAP, sizes);
+}
+
+static void test_vmap(void **state) {
+  (void)state;
+  /* f(x: f32[3], m: f32[2,4]) -> (s: f32[], v: f32[3]) */
+  jet_type p[2] = {ty(F, 1, 3, 0, 0), ty(F, 2, 2, 4, 0)};
+  jet_type o[2] = {ty(F, 0, 0, 0, 0), ty(F, 1, 3, 0, 0)};
+  sig s;
+  /* Defaults: every argument and output mapped at 0. */
+  jet_transform t = vmap_tf(NULL, 0, NULL, 0, 5);
+  assert_null(apply(p, 2, o, 2, &t, 1, &s));
+  jet_type w1[2] = {ty(F, 2, 5, 3, 0), ty(F, 3, 5, 2, 4)};
+  jet_type w1o[2] = {ty(F, 1, 5, 0, 0), ty(F, 2, 5, 3, 0)};
+  expect_types(s.p, s.np, w1, 2);
+  expect_types(s.o, s.no, w1o, 2);
+  /* One entry for all; negative axes count from the end of the batched type. */
+  jet_axis_spec last = {true, -1};
+  t = vmap_tf(&last, 1, &last, 1, 5);
+  assert_null(apply(p, 2, o, 2, &t, 1, &s));
+  jet_type w2[2] = {ty(F, 2, 3, 5, 0), ty(F, 3, 2, 4, 5)};
+  jet_type w2o[2] = {ty(F, 1, 5, 0, 0), ty(F, 2, 3, 5, 0)};
+  expect_types(s.p, s.np, w2, 2);
+  expect_types(s.o, s.no, w2o, 2);
+  /* Per argument / output, with None. */
+  jet_axis_spec ins[2] = {{false, 0}, {true, -2}}, outs[2] = {{false, 0}, {true, 1}};
+  t = vmap_tf(ins, 2, outs, 2, 7);
+  assert_null(apply(p, 2, o, 2, &t, 1, &s));
+  jet_type w3[2] = {p[0], ty(F, 3, 2, 7, 4)};
+  jet_type w3o[2] = {o[0], ty(F, 2, 3, 7, 0)};
+  expect_types(s.p, s.np, w3, 2);
+  expect_types(s.o, s.no, w3o, 2);
+  /* Errors, JAX's wording. */
+  jet_type p3[3] = {p[0], p[0], p[0]};
+  t = vmap_tf(ins, 2, NULL, 0, 3);
+  expect_err(apply(p3, 3, o, 1, &t, 1, &s), JET_INVALID_ARGUMENT,
+             "transforms[0] (vmap): vmap in_axes must be an int, None, or a tuple of entries "
+             "corresponding to the positional arguments passed to the function, but got "
+             "len(in_axes)=2, len(args)=3");
+  jet_type sc = ty(F, 0, 0, 0, 0);
+  jet_axis_spec one = {true, 1}, none = {false, 0};
+  t = vmap_tf(&one, 1, NULL, 0, 3);
+  expect_err(apply(&sc, 1, &sc, 1, &t, 1, &s), JET_INVALID_ARGUMENT,
+             "argument 0: vmap was requested to map its argument along axis 1, which implies "
+             "that its rank should be at least 2, but is only 1 (its shape is [3])");
+  jet_axis_spec m3 = {true, -3};
+  t = vmap_tf(&m3, 1, NULL, 0, 3);
+  expect_err(apply(&sc, 1, &sc, 1, &t, 1, &s), JET_INVALID_ARGUMENT,
+             "along axis -3, which implies that its rank should be at least 3, but is only 1");
+  t = vmap_tf(&none, 1, NULL, 0, 0);
+  expect_err(apply(p, 2, o, 2, &t, 1, &s), JET_INVALID_ARGUMENT,
+             "vmap must have at least one non-None value in in_axes, or axis_size must be given");
+  t = vmap_tf(&none, 1, NULL, 0, 4); /* all None with axis_size: outputs broadcast */
+  assert_null(apply(p, 2, o, 2, &t, 1, &s));
+  expect_types(s.p, s.np, p, 2);
+  jet_type w4o[2] = {ty(F, 1, 4, 0, 0), ty(F, 2, 4, 3, 0)};
+  expect_types(s.o, s.no, w4o, 2);
+  t = vmap_tf(NULL, 0, outs, 2, 3);
+  expect_err(apply(p, 2, o, 1, &t, 1, &s), JET_INVALID_ARGUMENT,
+             "vmap out_axes must be an int, None, or a tuple of entries corresponding to the "
+             "outputs of the function, but got len(out_axes)=2, len(outputs)=1");
+  jet_axis_spec two = {true, 2};
+  t = vmap_tf(NULL, 0, &two, 1, 3);
+  expect_err(apply(p, 2, o, 2, &t, 1, &s), JET_INVALID_ARGUMENT,
+             "vmap out_axes 2 is out of range for output 0 of type f32[]");
+  t = vmap_tf(NULL, 0, NULL, 0, 0);
+  expect_err(apply(p, 2, o, 2, &t, 1, &s), JET_INVALID_ARGUMENT, "vmap needs axis_size");
+}
+
+/* The axis size read from a call's operand types. */
+static void test_vmap_args(void **state) {
+  (void)state;
+  jet_type p[2] = {ty(F, 1, 3, 0, 0), ty(F, 0, 0, 0, 0)};
+  jet_type o = ty(F, 0, 0, 0, 0);
+  sig s;
+  int64_t sizes[3];
+  jet_transform t = vmap_tf(NULL, 0, NULL, 0, 0);
+  jet_type a[2] = {ty(F, 2, 6, 3, 0), ty(F, 1, 6, 0, 0)};
+  assert_null(apply_args(p, 2, &o, 1, &t, 1, a, 2, &s, sizes));
+  assert_int_equal(sizes[0], 6);
+  expect_types(s.p, s.np, a, 2);
+  jet_type w = ty(F, 1, 6, 0, 0);
+  expect_types(s.o, s.no, &w, 1);
+  /* Inconsistent sizes name each argument's size, axis and type. */
+  jet_type bad[2] = {ty(F, 2, 2, 3, 0), ty(F, 1, 3, 0, 0)};
+  expect_err(apply_args(p, 2, &o, 1, &t, 1, bad, 2, &s, NULL), JET_INVALID_ARGUMENT,
+             "transforms[0] (vmap): vmap got inconsistent sizes for array axes to be mapped:\n"
+             "  * one axis had size 2: axis 0 of argument 0 of type f32[2,3];\n"
+             "  * one axis had size 3: axis 0 of argument 1 of type f32[3]");
+  jet_type p3[3] = {o, o, o}, a3[3] = {ty(F, 1, 2, 0, 0), ty(F, 1, 3, 0, 0), ty(F, 1, 2, 0, 0)};
+  jet_status st = apply_args(p3, 3, &o, 1, &t, 1, a3, 3, &s, NULL);
+  expect_err(st, JET_INVALID_ARGUMENT,
+             "inconsistent sizes for array axes to be mapped:\n"
+             "  * most axes (2 of them) had size 2, e.g. axis 0 of argument 0 of type f32[2];\n"
+             "  * one axis had size 3: axis 0 of argument 1 of type f32[3]");
+  /* axis_size must agree with the mapped sizes. */
+  t.axis_size = 4;
+  expect_err(apply_args(p, 2, &o, 1, &t, 1, a, 2, &s, NULL), JET_INVALID_ARGUMENT,
+             "vmap got axis_size=4 but axis 0 of argument 0 of type f32[6,3] has size 6");
+  /* Out of range, shown with the argument's own shape. */
+  jet_axis_spec one = {true, 1};
+  t = vmap_tf(&one, 1, NULL, 0, 0);
+  jet_type s3 = ty(F, 1, 3, 0, 0);
+  expect_err(apply_args(&o, 1, &o, 1, &t, 1, &s3, 1, &s, NULL), JET_INVALID_ARGUMENT,
+             "vmap was requested to map its argument along axis 1, which implies that its rank "
+             "should be at least 2, but is only 1 (its shape is [3])");
+  /* A chain: vmap(in_axes=0) then vmap(in_axes=1) then jvp: the sizes are
+   * found through the later transforms. */
+  jet_axis_spec zero = {true, 0};
+  jet_transform ch[3] = {vmap_tf(&zero, 1, NULL, 0, 0), vmap_tf(&one, 1, NULL, 0, 0),
+                         tfk(JET_TF_JVP)};
+  jet_type x = ty(F, 1, 3, 0, 0);
+  int64_t d3[3] = {4, 6, 3};
+  jet_type xb = jet_type_make(F, 3, d3);
+  jet_type args[2] = {xb, xb};
+  assert_null(apply_args(&x, 1, &o, 1, ch, 3, args, 2, &s, sizes));
+  assert_int_equal(sizes[0], 4);
+  assert_int_equal(sizes[1], 6);
+  assert_int_equal(sizes[2], 0);
+  expect_types(s.p, s.np, args, 2);
+  jet_type ob = ty(F, 2, 6, 4, 0);
+  jet_type obs[2] = {ob, ob};
+  expect_types(s.o, s.no, obs, 2);
+  /* Argument types that do not fit. */
+  jet_type wrong = ty(F, 1, 4, 0, 0);
+  t = vmap_tf(NULL, 0, NULL, 0, 0);
+  expect_err(apply_args(p, 1, &o, 1, &t, 1, &wrong, 1, &s, NULL), JET_INVALID_ARGUMENT,
+             "vmap cannot read the size of the mapped axis from the arguments: argument 0 "
+             "(f32[4]) is not the parameter type f32[3] with an axis inserted at 0");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_grad_family),
       cmocka_unit_test(test_jvp_vjp),
       cmocka_unit_test(test_jacobians),
       cmocka_unit_test(test_compositions),
+      cmocka_unit_test(test_vmap),
+      cmocka_unit_test(test_vmap_args),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -209,11 +209,11 @@ static void test_decode_errors(void **state) {
     expect_err(decode(f.pb), E, "transformed callee takes 4 parameters");
     for (size_t i = 0; i < f.pb->n_nodes; i++) f.pb->nodes[i]->n_results = 0;
     expect_err(decode(f.pb), E, "graph.nodes[2] (call)");
-    /* vmap is decoded, then refused by name */
-    Jet__V1__VmapTransform vm = JET__V1__VMAP_TRANSFORM__INIT;
-    t.kind_case = JET__V1__TRANSFORM__KIND_VMAP;
-    t.vmap = &vm;
-    expect_err(decode(f.pb), JET_UNIMPLEMENTED, "transform 'vmap'");
+    /* pmap is decoded, then refused by name */
+    Jet__V1__PmapTransform pm = JET__V1__PMAP_TRANSFORM__INIT;
+    t.kind_case = JET__V1__TRANSFORM__KIND_PMAP;
+    t.pmap = &pm;
+    expect_err(decode(f.pb), JET_UNIMPLEMENTED, "transform 'pmap'");
     /* a bad transform names its path */
     t.kind_case = JET__V1__TRANSFORM__KIND__NOT_SET;
     expect_err(decode(f.pb), E, "graph.nodes[2].transforms[0]: transform kind is not set");

@@ -232,12 +232,114 @@ static void test_compositions(void **state) {
   check(k_call, t, 1, "grad through a call with grad");
 }
 
+static jet_transform vm(const jet_axis_spec *in, uint32_t n_in, const jet_axis_spec *out,
+                        uint32_t n_out, int64_t size) {
+  jet_transform t = tfk(JET_TF_VMAP, NULL, 0, false);
+  t.in_axes = in;
+  t.n_in_axes = n_in;
+  t.out_axes = out;
+  t.n_out_axes = n_out;
+  t.axis_size = size;
+  return t;
+}
+
+/* vmap on both sides: forms of in_axes / out_axes, errors, compositions. */
+static void test_vmap(void **state) {
+  (void)state;
+  static const jet_axis_spec zero = {true, 0}, last = {true, -1}, none = {false, 0},
+                             one = {true, 1}, three = {true, 3};
+  static const jet_axis_spec in_a[2] = {{true, -1}, {false, 0}}, in_b[2] = {{false, 0}, {true, 0}};
+  static const jet_axis_spec out3[3] = {{true, 0}, {true, -1}, {false, 0}};
+  static const jet_axis_spec out3b[3] = {{true, 1}, {true, 0}, {true, 0}};
+  jet_transform t[3];
+  t[0] = vm(NULL, 0, NULL, 0, 4);
+  check(k_multi, t, 1, "vmap defaults");
+  t[0] = vm(&last, 1, &last, 1, 4);
+  check(k_multi, t, 1, "vmap in_axes=-1 out_axes=-1");
+  t[0] = vm(in_a, 2, out3, 3, 5);
+  check(k_multi, t, 1, "vmap per argument, unbatched output with None");
+  t[0] = vm(in_b, 2, out3b, 3, 5);
+  check(k_multi, t, 1, "vmap of y only, outputs broadcast");
+  t[0] = vm(&none, 1, NULL, 0, 3);
+  check(k_mixed, t, 1, "vmap all None with axis_size");
+  /* Errors. */
+  t[0] = vm(in_a, 2, NULL, 0, 3);
+  check(k_mixed, t, 1, "vmap in_axes length");
+  t[0] = vm(&none, 1, NULL, 0, 0);
+  check(k_mixed, t, 1, "vmap all None");
+  t[0] = vm(NULL, 0, NULL, 0, 0);
+  check(k_mixed, t, 1, "vmap without axis_size");
+  t[0] = vm(&three, 1, NULL, 0, 3);
+  check(k_matrix, t, 1, "vmap axis out of range");
+  t[0] = vm(&zero, 1, in_a, 2, 3);
+  check(k_multi, t, 1, "vmap out_axes length");
+  t[0] = vm(&zero, 1, &three, 1, 3);
+  check(k_multi, t, 1, "vmap out_axes out of range");
+  /* Compositions. */
+  t[0] = tfk(JET_TF_GRAD, A01, 2, false);
+  t[1] = vm(&last, 1, &last, 1, 2);
+  check(k_mixed, t, 2, "vmap of grad");
+  t[1] = vm(&one, 1, &one, 1, 2);
+  check(k_mixed, t, 2, "vmap of grad, axis out of range");
+  t[0] = vm(&zero, 1, NULL, 0, 3);
+  t[1] = tfk(JET_TF_JVP, NULL, 0, false);
+  check(k_matrix, t, 2, "jvp of vmap");
+  t[1] = tfk(JET_TF_JACREV, NULL, 0, false);
+  check(k_matrix, t, 2, "jacrev of vmap");
+  t[1] = vm(&last, 1, &one, 1, 2);
+  t[2] = tfk(JET_TF_VJP, NULL, 0, false);
+  check(k_matrix, t, 3, "vjp of vmap of vmap");
+  t[0] = vm(&zero, 1, NULL, 0, 6);
+  check(k_call, t, 1, "vmap through a call with grad");
+}
+
+/* A call node carrying vmap: the rule reads the axis size from the
+ * operands; the server inlines the vmapped callee; the types agree. */
+static const char k_call_vmap[] =
+    "graph main(%0: f32[5,3], %1: f32[]) {\n"
+    "  %2 = call[transforms=[vmap(in_axes=[1, none], out_axes=[0])]] %0, %1 : f32[3,5] {\n"
+    "    graph f(%0: f32[5], %1: f32[]) {\n"
+    "      %2 = mul %0, %1 : f32[5]\n"
+    "      return %2\n"
+    "    }\n"
+    "  }\n"
+    "  return %2\n"
+    "}\n";
+
+static void test_vmap_call(void **state) {
+  (void)state;
+  jet_transform t[1] = {tfk(JET_TF_GRAD, NULL, 0, false)};
+  check(k_call_vmap, t, 0, "call with vmap");
+  t[0] = tfk(JET_TF_JACFWD, A01, 2, false);
+  check(k_call_vmap, t, 1, "jacfwd of a call with vmap");
+  /* Inconsistent operand sizes: the rule refuses the call node. */
+  const char bad[] = "graph main(%0: f32[2,3], %1: f32[3]) {\n"
+                     "  %2 = call[transforms=[vmap()]] %0, %1 : f32[2,3] {\n"
+                     "    graph f(%0: f32[3], %1: f32[]) {\n"
+                     "      %2 = mul %0, %1 : f32[3]\n"
+                     "      return %2\n"
+                     "    }\n"
+                     "  }\n"
+                     "  return %2\n"
+                     "}\n";
+  jet_graph *g = NULL;
+  jet_status st = jet_graph_parse(bad, strlen(bad), &g);
+  assert_non_null(st);
+  assert_non_null(strstr(jet_status_message(st),
+                         "vmap got inconsistent sizes for array axes to be mapped:\n"
+                         "  * one axis had size 2: axis 0 of argument 0 of type f32[2,3];\n"
+                         "  * one axis had size 3: axis 0 of argument 1 of type f32[3]"));
+  jet_status_free(st);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_grad_family),
       cmocka_unit_test(test_jvp_vjp),
       cmocka_unit_test(test_jacobians),
       cmocka_unit_test(test_compositions),
+      cmocka_unit_test(test_vmap),
+      cmocka_unit_test(test_vmap_call),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

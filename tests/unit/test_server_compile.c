@@ -116,8 +116,8 @@ static void test_insert_race_keeps_first(void **state) {
 
 static void test_transform_refusal(void **state) {
   (void)state;
-  /* vmap and pmap are not in this version: refused naming index and kind. */
-  static const jet_transform_kind kinds[] = {JET_TF_VMAP, JET_TF_PMAP};
+  /* pmap is not in this version: refused naming index and kind. */
+  static const jet_transform_kind kinds[] = {JET_TF_PMAP};
   for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
     jet_transform t[2];
     memset(t, 0, sizeof(t));
@@ -145,13 +145,13 @@ static void test_compile_with_transform_is_not_cached(void **state) {
   jet_cache *c = jet_cache_create(4);
   jet_transform t;
   memset(&t, 0, sizeof(t));
-  t.kind = JET_TF_VMAP;
+  t.kind = JET_TF_PMAP;
   t.axis_name = t.spmd_axis_name = "";
   jet_executable *e = (jet_executable *)1;
   bool hit = true;
   jet_status s = jet_compiler_compile(c, binary_graph(JET_OP_ADD, 3), &t, 1, NULL, 0, &e, &hit);
   assert_int_equal(jet_status_code(s), JET_UNIMPLEMENTED);
-  assert_non_null(strstr(jet_status_message(s), "'vmap'"));
+  assert_non_null(strstr(jet_status_message(s), "'pmap'"));
   jet_status_free(s);
   assert_null(e);
   assert_false(hit);

@@ -286,11 +286,11 @@ static void test_nested_call(void **state) {
   expect_ok(jet_graph_add_param(g, &t, &x));
   jet_transform tf;
   memset(&tf, 0, sizeof tf);
-  tf.kind = JET_TF_VMAP;
+  tf.kind = JET_TF_PMAP;
   expect_ok(jet_graph_append_node(g, JET_OP_CALL, &x, 1, NULL, 0, &t, 1, f, &tf, 1, &r));
   expect_ok(jet_graph_set_outputs(g, &r, 1));
   expect(jet_graph_validate(g, NULL, 0), JET_UNIMPLEMENTED,
-         "node 0 (call): transforms[0] (vmap): transform 'vmap'");
+         "node 0 (call): transforms[0] (pmap): transform 'pmap'");
   jet_graph_destroy(g);
   for (int wrong = 0; wrong < 2; wrong++) {
     g = jet_graph_create("main");

@@ -137,10 +137,11 @@ void jet_ad_emit_vjp(jet_emit *e, const jet_graph *src, const jet_value *primals
  * (k, a), k outer, of shape o_k.shape + p_a.shape and dtype of o_k (jacfwd)
  * or p_a (jacrev), then the aux outputs; hessian = jacfwd(jacrev) gives per
  * (k, a, b) o_k.shape + p_a.shape + p_b.shape, dtype of p_a. jacrev and
- * hessian need float differentiated outputs. Built by unrolling over the
- * standard basis (one tangent pass per input element / one backward pass
- * per output element, sharing one primal pass); more than 4096 basis
- * elements is UNIMPLEMENTED until vmap exists. Called through
+ * hessian need float differentiated outputs. Built as JAX does: vmap
+ * (batch/batch.h) of the jvp over a one-hot basis of the inputs (jacfwd) or
+ * of the backward pass over a one-hot basis of the outputs (jacrev), the
+ * primal pass unbatched and computed once; the node count does not depend
+ * on the basis size. Called through
  * jet_transforms_apply (server/transforms/transforms.h). */
 
 #endif

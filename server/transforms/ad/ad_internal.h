@@ -1,6 +1,7 @@
 /* Internal building blocks of the AD drivers (jvp.c, vjp.c, grad.c, jac.c,
- * inline.c), shared so that one forward pass can serve several tangent or
- * cotangent seeds (jacfwd / jacrev unroll over a basis). */
+ * inline.c), shared so that one forward pass can serve tangent or
+ * cotangent seeds built separately (jacfwd / jacrev build their jvp /
+ * backward graphs from them and vmap those over a basis). */
 #ifndef JET_TRANSFORMS_AD_INTERNAL_H
 #define JET_TRANSFORMS_AD_INTERNAL_H
 

@@ -2,11 +2,13 @@
  * nodes of its callee, with the callee's params bound to the call's
  * operands. A callee with its own transforms is first copied into a fresh
  * root graph (jet_transforms_apply consumes its input) and transformed; the
- * transformed graph (call-free) is then inlined. Callees are handled
+ * transformed graph (call-free) is then inlined. A vmap among the callee's
+ * transforms without axis_size gets the size of the call's mapped operands. Callees are handled
  * recursively, so calls nested at any depth disappear. The callee's outputs
  * must match the call node's declared result types. */
 #include <stdlib.h>
 
+#include "jet/infer.h"
 #include "transforms/ad/ad_internal.h"
 #include "transforms/copy.h"
 #include "transforms/transforms.h"
@@ -15,6 +17,49 @@
 
 static void inline_into(jet_emit *e, const jet_graph *src, const jet_value *args, jet_value *outs,
                         int depth);
+
+/* A copy of nd's transforms in which each vmap without axis_size gets the
+ * size read from the call's operand types (jet_transform_signature_args,
+ * the call rule's own reading, with its messages). *copy is malloc'ed. */
+static jet_status fill_axis_sizes(const jet_emit *e, const jet_node *nd, const jet_value *ops,
+                                  jet_transform **copy) {
+  *copy = NULL;
+  const jet_graph *c = nd->callee;
+  uint32_t n = nd->n_transforms, cap = JET_MAX_RESULTS;
+  jet_transform *tf = malloc(sizeof(jet_transform) * n);
+  int64_t *sizes = malloc(sizeof(int64_t) * n);
+  jet_type *in = malloc(sizeof(jet_type) * (nd->n_operands + c->n_outputs + 1));
+  jet_type *buf = malloc(sizeof(jet_type) * 2 * (size_t)cap);
+  jet_status st = NULL;
+  if (!tf || !sizes || !in || !buf) st = jet_status_oom("call transforms");
+  for (uint32_t k = 0; !st && k < nd->n_operands; k++) in[k] = *jet_emit_type(e, ops[k]);
+  jet_type *co = in + nd->n_operands;
+  for (uint32_t k = 0; !st && k < c->n_outputs; k++) co[k] = c->value_types[c->outputs[k]];
+  uint32_t np = 0, no = 0;
+  if (!st)
+    st = jet_transform_signature_args(c->value_types, c->n_params, co, c->n_outputs,
+                                      nd->transforms, n, in, nd->n_operands, buf, &np, buf + cap,
+                                      &no, cap, sizes);
+  for (uint32_t i = 0; !st && i < n; i++) {
+    tf[i] = nd->transforms[i];
+    if (tf[i].kind == JET_TF_VMAP && tf[i].axis_size == 0) tf[i].axis_size = sizes[i];
+  }
+  free(sizes);
+  free(in);
+  free(buf);
+  if (st) {
+    free(tf);
+    return st;
+  }
+  *copy = tf;
+  return NULL;
+}
+
+static bool needs_sizes(const jet_node *nd) {
+  for (uint32_t i = 0; i < nd->n_transforms; i++)
+    if (nd->transforms[i].kind == JET_TF_VMAP && nd->transforms[i].axis_size == 0) return true;
+  return false;
+}
 
 static void inline_call(jet_emit *e, const jet_node *nd, const jet_value *ops, jet_value *res,
                         int depth) {
@@ -26,8 +71,12 @@ static void inline_call(jet_emit *e, const jet_node *nd, const jet_value *ops, j
   }
   if (nd->n_transforms) {
     jet_graph *copy = NULL;
-    jet_status st = jet_transforms_copy_graph(callee, &copy);
-    if (!st) st = jet_transforms_apply(copy, nd->transforms, nd->n_transforms, &tf);
+    jet_transform *filled = NULL;
+    jet_status st = needs_sizes(nd) ? fill_axis_sizes(e, nd, ops, &filled) : NULL;
+    if (!st) st = jet_transforms_copy_graph(callee, &copy);
+    if (!st)
+      st = jet_transforms_apply(copy, filled ? filled : nd->transforms, nd->n_transforms, &tf);
+    free(filled);
     if (st) {
       jet_emit_fail(e, st);
       return;

@@ -13,8 +13,8 @@
  * operands of the given types. On success writes *n_results types to
  * results (capacity results_cap). `callee` is the sub-graph of a call node
  * (NULL otherwise); a call with transforms gets the types of the
- * transformed callee (jet_transform_signature; vmap and pmap are answered
- * UNIMPLEMENTED naming them). Errors are
+ * transformed callee (jet_transform_signature_args with the operand types;
+ * pmap is answered UNIMPLEMENTED naming it). Errors are
  * INVALID_ARGUMENT (or UNIMPLEMENTED for reserved dtypes) with a message
  * naming the operand/attribute, e.g. "operand 1 has dtype i32 but operand 0
  * has f32"; callers prefix the node. */
@@ -27,7 +27,9 @@ jet_status jet_infer(jet_op op, const jet_type *operand_types, uint32_t n_operan
  * first), with the conventions of the server's autodiff
  * (server/transforms/ad/ad.h) and the same checks and messages (scalar float
  * output for grad, float differentiated inputs unless allow_int, argnums in
- * range, Jacobian ranks <= JET_MAX_RANK); vmap/pmap are UNIMPLEMENTED.
+ * range, Jacobian ranks <= JET_MAX_RANK); pmap is UNIMPLEMENTED; vmap as in
+ * jet_transform_signature_args without argument types (a vmap then needs
+ * axis_size).
  *   grad: params unchanged -> (grad per argnum..., aux...)
  *   value_and_grad: -> (value, aux..., grad per argnum...)
  *   jvp: (primals..., tangents...) -> (outs..., out tangents...);
@@ -48,6 +50,33 @@ jet_status jet_transform_signature(const jet_type *params, uint32_t n_params,
                                    const jet_transform *tf, uint32_t n_tf, jet_type *new_params,
                                    uint32_t *n_new_params, jet_type *new_outs,
                                    uint32_t *n_new_outs, uint32_t cap) JET_MUST_USE;
+
+/* jet_transform_signature for a call node whose operand types are known:
+ * arg_types (NULL when unknown) are the types the transformed function is
+ * called with (n_args of them). A vmap without axis_size reads the size of
+ * its mapped axes from them (they must agree: "vmap got inconsistent sizes
+ * for array axes to be mapped: ..."). axis_sizes (NULL allowed) gets, per
+ * transform, the axis size of each vmap (0 for other transforms). vmap:
+ * in_axes / out_axes empty = 0 for all, one entry = for all, else one per
+ * argument / output; the batch dimension is inserted at each mapped axis
+ * (negative axes count from the end of the batched type). */
+jet_status jet_transform_signature_args(const jet_type *params, uint32_t n_params,
+                                        const jet_type *outs, uint32_t n_outs,
+                                        const jet_transform *tf, uint32_t n_tf,
+                                        const jet_type *arg_types, uint32_t n_args,
+                                        jet_type *new_params, uint32_t *n_new_params,
+                                        jet_type *new_outs, uint32_t *n_new_outs, uint32_t cap,
+                                        int64_t *axis_sizes) JET_MUST_USE;
+
+/* The signature of one vmap transform t of a function (params, outs), with
+ * the checks and messages of jet_transform_signature_args but no
+ * "transforms[i] (vmap): " prefix: new_params[n_params], new_outs[n_outs]
+ * and the axis size. arg_types as above (NULL: axis_size is needed). Used
+ * by the server's vmap so both sides agree. */
+jet_status jet_vmap_signature(const jet_type *params, uint32_t n_params, const jet_type *outs,
+                              uint32_t n_outs, const jet_transform *t, const jet_type *arg_types,
+                              uint32_t n_args, jet_type *new_params, jet_type *new_outs,
+                              int64_t *axis_size) JET_MUST_USE;
 
 /* Validates a complete graph (recursively into callees): parameter types,
  * operand ids (no forward references), attributes, result types equal to the

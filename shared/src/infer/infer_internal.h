@@ -82,4 +82,12 @@ jet_type jet__type(jet_dtype dtype, int32_t rank, const int64_t *dims);
 
 #define JET__TS(t, buf) jet_type_str((t), (buf), sizeof(buf))
 
+/* vmap's signature (transform_vmap.c): tf[i] is the vmap applied to
+ * (p, o); args (NULL allowed) are the final argument types of the whole
+ * chain tf[0..n_tf). Writes np new params, no new outputs and the size. */
+jet_status jet__transform_vmap(const jet_type *p, uint32_t np, const jet_type *o, uint32_t no,
+                               const jet_transform *tf, uint32_t n_tf, uint32_t i,
+                               const jet_type *args, uint32_t n_args, jet_type *new_p,
+                               jet_type *new_o, int64_t *size_out) JET_MUST_USE;
+
 #endif

@@ -73,10 +73,12 @@ jet_status jet__rule_constant(jet_infer_args *a) {
   return jet__infer_emit(a, &t);
 }
 
-/* The callee's signature after the call's transforms (jet_transform_signature). */
+/* The callee's signature after the call's transforms, called with the
+ * operand types `in` (jet_transform_signature_args: vmap reads its axis size
+ * from them). */
 static jet_status call_signature(const jet_graph *c, const jet_transform *tf, uint32_t n_tf,
-                                 jet_type **params, uint32_t *np, jet_type **outs,
-                                 uint32_t *no) {
+                                 const jet_type *in, uint32_t n_in, jet_type **params,
+                                 uint32_t *np, jet_type **outs, uint32_t *no) {
   jet_type *co = malloc((c->n_outputs ? c->n_outputs : 1) * sizeof *co);
   *params = malloc((size_t)JET_MAX_RESULTS * sizeof **params);
   *outs = malloc((size_t)JET_MAX_RESULTS * sizeof **outs);
@@ -84,8 +86,8 @@ static jet_status call_signature(const jet_graph *c, const jet_transform *tf, ui
   if (!co || !*params || !*outs) st = jet_status_oom("call signature");
   for (uint32_t i = 0; !st && i < c->n_outputs; i++) co[i] = c->value_types[c->outputs[i]];
   if (!st)
-    st = jet_transform_signature(c->value_types, c->n_params, co, c->n_outputs, tf, n_tf,
-                                 *params, np, *outs, no, JET_MAX_RESULTS);
+    st = jet_transform_signature_args(c->value_types, c->n_params, co, c->n_outputs, tf, n_tf,
+                                      in, n_in, *params, np, *outs, no, JET_MAX_RESULTS, NULL);
   free(co);
   if (st) {
     free(*params);
@@ -141,7 +143,8 @@ jet_status jet__rule_call(jet_infer_args *a) {
    * signature. */
   jet_type *tp = NULL, *to = NULL;
   uint32_t np = 0, no = 0;
-  JET_RETURN_IF_ERROR(call_signature(c, a->transforms, a->n_transforms, &tp, &np, &to, &no));
+  JET_RETURN_IF_ERROR(call_signature(c, a->transforms, a->n_transforms, a->in, a->n_in, &tp, &np,
+                                     &to, &no));
   jet_status st = NULL;
   if (a->n_in != np) {
     st = jet_status_make(JET_INVALID_ARGUMENT,

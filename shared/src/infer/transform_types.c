@@ -1,8 +1,9 @@
 /* Type rule of transformed functions: the parameter and output types a
- * graph has after grad, value_and_grad, jvp, vjp, jacfwd, jacrev or hessian,
- * with the conventions of server/transforms/ad/ad.h and the checks (and
- * messages) of the server's drivers, so clients and the call rule know the
- * result types without asking the daemon. vmap and pmap are UNIMPLEMENTED.
+ * graph has after grad, value_and_grad, jvp, vjp, jacfwd, jacrev, hessian or
+ * vmap, with the conventions of server/transforms/ad/ad.h and
+ * server/transforms/batch/batch.h and the checks (and messages) of the
+ * server's drivers, so clients and the call rule know the result types
+ * without asking the daemon. pmap is UNIMPLEMENTED.
  *
  *   grad            params        -> (grad per argnum..., aux...)
  *   value_and_grad  params        -> (value, aux..., grad per argnum...)
@@ -14,6 +15,9 @@
  *                   shape out_k.shape + param_a.shape
  *   hessian         params        -> (per (output k, argnum a, argnum b)...,
  *                   aux...), shape out_k.shape + param_a.shape + param_b.shape
+ *   vmap            params with the batch dimension inserted at each mapped
+ *                   in_axis -> outputs with it at each int out_axis
+ *                   (transform_vmap.c)
  *
  * With has_aux only output 0 is differentiated; outputs 1.. are aux. */
 #include <inttypes.h>
@@ -21,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jet/infer.h"
+#include "infer_internal.h"
 
 typedef struct sig {
   jet_type *p, *o;
@@ -213,14 +217,6 @@ static jet_status apply_vjp(const sig *s, const jet_transform *t, sig *d, uint32
 }
 
 /* jacfwd, jacrev, hessian. */
-#define MAX_BASIS 4096
-
-static jet_status too_big_basis(const char *name, int64_t n, const char *what) {
-  return jet_status_make(JET_UNIMPLEMENTED,
-                         "%s over %" PRId64 " %s elements needs vmap; at most %d are unrolled", name,
-                         n, what, MAX_BASIS);
-}
-
 static jet_status apply_jac(const sig *s, const jet_transform *t, sig *d, uint32_t cap) {
   const char *name = jet_transform_name(t->kind);
   JET_RETURN_IF_ERROR(check_holomorphic(t));
@@ -234,16 +230,6 @@ static jet_status apply_jac(const sig *s, const jet_transform *t, sig *d, uint32
   bool rev = t->kind != JET_TF_JACFWD;
   for (uint32_t k = 0; rev && k < ndiff; k++)
     JET_RETURN_IF_ERROR(check_float_out(&s->o[k], name, k));
-  /* The server unrolls the Jacobians over a standard basis of at most
-   * MAX_BASIS elements: the differentiated float inputs (jacfwd) or the
-   * differentiated outputs (jacrev; hessian runs jacrev, then jacfwd). */
-  int64_t in_basis = 0, out_basis = 0;
-  for (uint32_t i = 0; i < na; i++)
-    if (jet_dtype_is_float(s->p[an[i]].dtype)) in_basis += jet_type_numel(&s->p[an[i]]);
-  for (uint32_t k = 0; k < ndiff; k++) out_basis += jet_type_numel(&s->o[k]);
-  if (rev && out_basis > MAX_BASIS) return too_big_basis("jacrev", out_basis, "output");
-  if (t->kind != JET_TF_JACREV && in_basis > MAX_BASIS)
-    return too_big_basis("jacfwd", in_basis, "input");
   uint64_t per = t->kind == JET_TF_HESSIAN ? (uint64_t)na * na : na;
   uint64_t total = (uint64_t)ndiff * per + naux;
   if (total > cap) return too_many("outputs", total, cap);
@@ -267,7 +253,20 @@ static jet_status apply_jac(const sig *s, const jet_transform *t, sig *d, uint32
   return NULL;
 }
 
-static jet_status apply_one(const sig *s, const jet_transform *t, sig *d, uint32_t cap) {
+/* vmap (transform_vmap.c): parameter and output counts are unchanged. */
+static jet_status apply_vmap(const sig *s, const jet_transform *tf, uint32_t n_tf, uint32_t i,
+                             const jet_type *args, uint32_t n_args, sig *d, int64_t *size) {
+  JET_RETURN_IF_ERROR(
+      jet__transform_vmap(s->p, s->np, s->o, s->no, tf, n_tf, i, args, n_args, d->p, d->o, size));
+  d->np = s->np;
+  d->no = s->no;
+  return NULL;
+}
+
+static jet_status apply_one(const sig *s, const jet_transform *tf, uint32_t n_tf, uint32_t i,
+                            const jet_type *args, uint32_t n_args, sig *d, uint32_t cap,
+                            int64_t *size) {
+  const jet_transform *t = &tf[i];
   switch (t->kind) {
     case JET_TF_GRAD:
     case JET_TF_VALUE_AND_GRAD: return apply_grad(s, t, d, cap);
@@ -276,7 +275,7 @@ static jet_status apply_one(const sig *s, const jet_transform *t, sig *d, uint32
     case JET_TF_JACFWD:
     case JET_TF_JACREV:
     case JET_TF_HESSIAN: return apply_jac(s, t, d, cap);
-    case JET_TF_VMAP:
+    case JET_TF_VMAP: return apply_vmap(s, tf, n_tf, i, args, n_args, d, size);
     case JET_TF_PMAP:
       return jet_status_make(JET_UNIMPLEMENTED, "transform '%s' is not supported by this version",
                              jet_transform_name(t->kind));
@@ -289,7 +288,19 @@ jet_status jet_transform_signature(const jet_type *params, uint32_t n_params,
                                    const jet_transform *tf, uint32_t n_tf, jet_type *new_params,
                                    uint32_t *n_new_params, jet_type *new_outs,
                                    uint32_t *n_new_outs, uint32_t cap) {
+  return jet_transform_signature_args(params, n_params, outs, n_outs, tf, n_tf, NULL, 0,
+                                      new_params, n_new_params, new_outs, n_new_outs, cap, NULL);
+}
+
+jet_status jet_transform_signature_args(const jet_type *params, uint32_t n_params,
+                                        const jet_type *outs, uint32_t n_outs,
+                                        const jet_transform *tf, uint32_t n_tf,
+                                        const jet_type *arg_types, uint32_t n_args,
+                                        jet_type *new_params, uint32_t *n_new_params,
+                                        jet_type *new_outs, uint32_t *n_new_outs, uint32_t cap,
+                                        int64_t *axis_sizes) {
   *n_new_params = 0;
+  for (uint32_t i = 0; axis_sizes && i < n_tf; i++) axis_sizes[i] = 0;
   *n_new_outs = 0;
   if (n_params > cap || n_outs > cap)
     return too_many(n_params > cap ? "parameters" : "outputs",
@@ -303,7 +314,9 @@ jet_status jet_transform_signature(const jet_type *params, uint32_t n_params,
   if (n_outs) memcpy(a.o, outs, n_outs * sizeof *outs);
   jet_status st = NULL;
   for (uint32_t i = 0; i < n_tf && !st; i++) {
-    st = apply_one(&a, &tf[i], &b, cap);
+    int64_t size = 0;
+    st = apply_one(&a, tf, n_tf, i, arg_types, n_args, &b, cap, &size);
+    if (!st && axis_sizes) axis_sizes[i] = size;
     if (st) {
       st = jet_status_annotate(st, "transforms[%" PRIu32 "] (%s): ", i,
                                jet_transform_name(tf[i].kind));
