@@ -13,9 +13,9 @@ int jet__cli_report(jet_status st);
 /* Reads and parses a graph file; errors are prefixed with the path. */
 jet_status jet__cli_parse_file(const char *path, jet_graph **g) JET_MUST_USE;
 
-/* The autodiff commands (cli_ad.c): grad, value-and-grad, jvp, vjp,
- * jacfwd, jacrev, hessian. */
-bool jet__cli_is_ad_command(const char *cmd);
-int jet__cli_ad(const char *address, const char *cmd, int argc, char **argv);
+/* The transform commands (cli_transform.c): grad, value-and-grad, jvp,
+ * vjp, jacfwd, jacrev, hessian, vmap. */
+bool jet__cli_is_transform_command(const char *cmd);
+int jet__cli_transform(const char *address, const char *cmd, int argc, char **argv);
 
 #endif

@@ -5,7 +5,9 @@
  *   jet [--address HOST:PORT] run FILE.jet [--transform SPEC]... [ARG ...]
  *   jet [--address HOST:PORT] grad|value-and-grad|jvp|vjp|jacfwd|jacrev|hessian
  *       FILE.jet [--argnums 0,1] [--has-aux] [--allow-int] [--no-cleanup]
- *       (cli_ad.c)
+ *   jet [--address HOST:PORT] vmap FILE.jet [--in-axes 0,none] [--out-axes 0]
+ *       [--axis-size N] [--axis-name NAME] [--no-cleanup]
+ *       (both in cli_transform.c)
  *
  * Exit codes: 0 ok, 1 error (printed as "error: CODE: message"), 2 usage. */
 #include <stdio.h>
@@ -32,12 +34,23 @@ static const char usage_text[] =
     "                       compile and run a graph; each ARG is a literal such as\n"
     "                       'f32[3]{1, 2, 3}' or 'f32[] 2.5'; prints each output.\n"
     "                       SPEC transforms the graph first (repeatable, innermost\n"
-    "                       first): KIND[:argnums=0,1][:has_aux][:allow_int], KIND\n"
-    "                       one of grad value_and_grad jvp vjp jacfwd jacrev hessian\n"
+    "                       first): KIND[:FIELD[=VALUE]]..., with KIND and FIELDs\n"
+    "                         grad value_and_grad jacfwd jacrev hessian:\n"
+    "                             argnums=0,1  has_aux  allow_int\n"
+    "                         jvp vjp: has_aux\n"
+    "                         vmap: in_axes=AXES  out_axes=AXES  axis_size=N\n"
+    "                             axis_name=NAME  (AXES: integers and 'none'\n"
+    "                             separated by ',', e.g. in_axes=none,0,-1)\n"
+    "                       e.g. grad:argnums=0,1  vmap:in_axes=0,none:out_axes=1\n"
     "  grad FILE.jet [--argnums 0,1] [--has-aux] [--allow-int] [--no-cleanup]\n"
     "                       print the gradient graph (computed by the daemon);\n"
     "                       likewise value-and-grad, jacfwd, jacrev, hessian, and\n"
     "                       jvp / vjp (options --has-aux, --no-cleanup)\n"
+    "  vmap FILE.jet [--in-axes 0,none] [--out-axes 0] [--axis-size N]\n"
+    "       [--axis-name NAME] [--no-cleanup]\n"
+    "                       print the batched graph (computed by the daemon);\n"
+    "                       axes as in vmap specs; defaults: every argument and\n"
+    "                       output mapped along axis 0\n"
     "\n"
     "The address defaults to $JET_ADDRESS, then " JET_CLIENT_DEFAULT_ADDRESS ".\n";
 
@@ -203,7 +216,6 @@ static int cmd_print(int argc, char **argv) {
 }
 
 #define MAX_TRANSFORMS 16
-#define MAX_SPEC_ARGNUMS 64
 
 /* The number of parameters of g after the transforms (their type rule). */
 static jet_status transformed_params(const jet_graph *g, const jet_transform *tf, uint32_t n,
@@ -229,9 +241,14 @@ static int cmd_run(const char *address, int argc, char **argv) {
   jet_graph *g;
   jet_status st = jet__cli_parse_file(argv[0], &g);
   if (st) return jet__cli_report(st);
+  /* Specs point into themselves: parsed in place, copied out below. */
+  jet_transform_spec *specs = calloc(MAX_TRANSFORMS, sizeof *specs);
   jet_transform tfs[MAX_TRANSFORMS];
-  int32_t tf_argnums[MAX_TRANSFORMS][MAX_SPEC_ARGNUMS];
   uint32_t ntf = 0;
+  if (!specs) {
+    jet_graph_destroy(g);
+    return jet__cli_report(jet_status_oom("transform specs"));
+  }
   while (argc > 1 && strncmp(argv[1], "--transform", 11) == 0) {
     const char *spec = NULL;
     int used = 1;
@@ -243,14 +260,17 @@ static int cmd_run(const char *address, int argc, char **argv) {
     }
     if (!spec || ntf == MAX_TRANSFORMS) {
       jet_graph_destroy(g);
+      free(specs);
       return jet__cli_usage_error(spec ? "too many --transform options"
                                        : "--transform needs SPEC (e.g. grad:argnums=0)");
     }
-    st = jet_transform_parse_spec(spec, tf_argnums[ntf], MAX_SPEC_ARGNUMS, &tfs[ntf]);
+    st = jet_transform_spec_parse(spec, &specs[ntf]);
     if (st) {
       jet_graph_destroy(g);
+      free(specs);
       return jet__cli_report(st);
     }
+    tfs[ntf] = specs[ntf].tf;
     ntf++;
     argc -= used;
     argv += used;
@@ -309,6 +329,7 @@ static int cmd_run(const char *address, int argc, char **argv) {
   for (size_t i = 0; datas && i < nargs; i++) free(datas[i]);
   free(datas);
   free(args);
+  free(specs);
   jet_graph_destroy(g);
   return st ? jet__cli_report(st) : 0;
 }
@@ -348,7 +369,7 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "print") == 0) return cmd_print(rest, rargv);
   if (strcmp(cmd, "run") == 0) return cmd_run(address, rest, rargv);
-  if (jet__cli_is_ad_command(cmd)) return jet__cli_ad(address, cmd, rest, rargv);
+  if (jet__cli_is_transform_command(cmd)) return jet__cli_transform(address, cmd, rest, rargv);
   bool known = strcmp(cmd, "devices") == 0 || strcmp(cmd, "health") == 0 ||
                strcmp(cmd, "stats") == 0;
   if (!known) {

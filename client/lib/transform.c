@@ -41,8 +41,20 @@ jet_transform jet_tf_hessian(const int32_t *argnums, size_t n, bool has_aux) {
   return make(JET_TF_HESSIAN, argnums, n, has_aux);
 }
 
+jet_transform jet_tf_vmap(const jet_axis_spec *in_axes, size_t n_in, const jet_axis_spec *out_axes,
+                          size_t n_out, int64_t axis_size, const char *axis_name) {
+  jet_transform t = make(JET_TF_VMAP, NULL, 0, false);
+  t.in_axes = in_axes && n_in ? in_axes : NULL;
+  t.n_in_axes = t.in_axes ? (uint32_t)n_in : 0;
+  t.out_axes = out_axes && n_out ? out_axes : NULL;
+  t.n_out_axes = t.out_axes ? (uint32_t)n_out : 0;
+  t.axis_size = axis_size;
+  t.axis_name = axis_name ? axis_name : "";
+  return t;
+}
+
 /* ---------------------------------------------------------------------- */
-/* Specs: KIND[:FIELD[=VALUE]]... */
+/* Specs: KIND[:FIELD[=VALUE]]... (the syntax is documented in jet.h) */
 
 static bool has_argnums(jet_transform_kind k) {
   return k == JET_TF_GRAD || k == JET_TF_VALUE_AND_GRAD || k == JET_TF_JACFWD ||
@@ -62,55 +74,178 @@ static jet_status parse_bool(const char *spec, const char *v, size_t n, bool *ou
                          spec, (int)n, v);
 }
 
-static jet_status parse_argnums(const char *spec, const char *v, size_t n, int32_t *buf,
-                                size_t cap, jet_transform *t) {
-  size_t cnt = 0, i = 0;
+/* One integer of [lo, hi] spelled v[0..n). */
+static bool parse_int(const char *v, size_t n, int64_t lo, int64_t hi, int64_t *out) {
+  char num[24];
+  if (n == 0 || n >= sizeof num || !(v[0] == '-' || (v[0] >= '0' && v[0] <= '9'))) return false;
+  memcpy(num, v, n);
+  num[n] = '\0';
+  char *end;
+  errno = 0;
+  long long x = strtoll(num, &end, 10);
+  if (*end != '\0' || errno || x < lo || x > hi) return false;
+  *out = x;
+  return true;
+}
+
+/* A ','-separated list (field `what`): calls entry(i, item) per item. */
+typedef jet_status (*entry_fn)(const char *spec, const char *what, size_t i, const char *v,
+                               size_t n, void *ctx);
+
+static jet_status parse_list(const char *spec, const char *what, const char *v, size_t n,
+                             size_t *count, entry_fn entry, void *ctx) {
   if (n == 0)
-    return jet_status_make(JET_INVALID_ARGUMENT, "transform '%s': argnums needs a value", spec);
-  while (i < n) {
+    return jet_status_make(JET_INVALID_ARGUMENT, "transform '%s': %s needs a value", spec, what);
+  size_t cnt = 0, i = 0;
+  for (;;) {
     size_t j = i;
     while (j < n && v[j] != ',') j++;
-    char num[24];
-    if (j == i || j - i >= sizeof num)
-      return jet_status_make(JET_INVALID_ARGUMENT, "transform '%s': bad argnums list '%.*s'",
-                             spec, (int)n, v);
-    memcpy(num, v + i, j - i);
-    num[j - i] = '\0';
-    char *end;
-    errno = 0;
-    long x = strtol(num, &end, 10);
-    if (*end != '\0' || errno || x < 0 || x > INT32_MAX)
-      return jet_status_make(JET_INVALID_ARGUMENT,
-                             "transform '%s': argnums entry '%s' is not a non-negative integer",
-                             spec, num);
-    if (cnt == cap)
-      return jet_status_make(JET_INVALID_ARGUMENT, "transform '%s': more than %zu argnums", spec,
-                             cap);
-    buf[cnt++] = (int32_t)x;
+    if (j == i)
+      return jet_status_make(JET_INVALID_ARGUMENT, "transform '%s': bad %s list '%.*s'", spec,
+                             what, (int)n, v);
+    if (cnt == JET_SPEC_MAX_ENTRIES)
+      return jet_status_make(JET_INVALID_ARGUMENT, "transform '%s': more than %d %s", spec,
+                             JET_SPEC_MAX_ENTRIES, what);
+    JET_RETURN_IF_ERROR(entry(spec, what, cnt, v + i, j - i, ctx));
+    cnt++;
+    if (j == n) break;
     i = j + 1;
-    if (j + 1 == n && v[j] == ',')
-      return jet_status_make(JET_INVALID_ARGUMENT, "transform '%s': bad argnums list '%.*s'",
-                             spec, (int)n, v);
   }
-  t->argnums = buf;
-  t->n_argnums = (uint32_t)cnt;
-  t->argnums_tuple = cnt > 1;
+  *count = cnt;
   return NULL;
 }
 
-jet_status jet_transform_parse_spec(const char *spec, int32_t *argnums_buf, size_t cap,
-                                    jet_transform *out) {
+static jet_status argnum_entry(const char *spec, const char *what, size_t i, const char *v,
+                               size_t n, void *ctx) {
+  int64_t x;
+  if (!parse_int(v, n, 0, INT32_MAX, &x))
+    return jet_status_make(JET_INVALID_ARGUMENT,
+                           "transform '%s': %s entry '%.*s' is not a non-negative integer", spec,
+                           what, (int)n, v);
+  ((int32_t *)ctx)[i] = (int32_t)x;
+  return NULL;
+}
+
+static jet_status axis_entry(const char *spec, const char *what, size_t i, const char *v, size_t n,
+                             void *ctx) {
+  jet_axis_spec *a = (jet_axis_spec *)ctx + i;
+  int64_t x;
+  if (n == 4 && memcmp(v, "none", 4) == 0) {
+    a->mapped = false;
+    a->axis = 0;
+  } else if (parse_int(v, n, INT32_MIN, INT32_MAX, &x)) {
+    a->mapped = true;
+    a->axis = (int32_t)x;
+  } else {
+    return jet_status_make(JET_INVALID_ARGUMENT,
+                           "transform '%s': %s entry '%.*s' is neither an integer nor 'none'",
+                           spec, what, (int)n, v);
+  }
+  return NULL;
+}
+
+static jet_status parse_name(const char *spec, const char *v, size_t n, char *out) {
+  if (n == 0)
+    return jet_status_make(JET_INVALID_ARGUMENT, "transform '%s': axis_name needs a value", spec);
+  if (n >= JET_SPEC_MAX_NAME)
+    return jet_status_make(JET_INVALID_ARGUMENT,
+                           "transform '%s': axis_name is longer than %d characters", spec,
+                           JET_SPEC_MAX_NAME - 1);
+  for (size_t i = 0; i < n; i++) {
+    char ch = v[i];
+    bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '_';
+    if (!ok)
+      return jet_status_make(JET_INVALID_ARGUMENT,
+                             "transform '%s': axis_name '%.*s' may hold only letters, digits "
+                             "and '_'",
+                             spec, (int)n, v);
+  }
+  memcpy(out, v, n);
+  out[n] = '\0';
+  return NULL;
+}
+
+enum {
+  SF_ARGNUMS = 1u << 0,
+  SF_HAS_AUX = 1u << 1,
+  SF_ALLOW_INT = 1u << 2,
+  SF_IN_AXES = 1u << 3,
+  SF_OUT_AXES = 1u << 4,
+  SF_AXIS_SIZE = 1u << 5,
+  SF_AXIS_NAME = 1u << 6,
+};
+
+static const struct {
+  const char *name;
+  unsigned bit;
+} k_spec_fields[] = {
+    {"argnums", SF_ARGNUMS},     {"has_aux", SF_HAS_AUX},     {"allow_int", SF_ALLOW_INT},
+    {"in_axes", SF_IN_AXES},     {"out_axes", SF_OUT_AXES},   {"axis_size", SF_AXIS_SIZE},
+    {"axis_name", SF_AXIS_NAME},
+};
+
+static unsigned spec_fields_of(jet_transform_kind k) {
+  if (has_argnums(k)) return SF_ARGNUMS | SF_HAS_AUX | SF_ALLOW_INT;
+  if (k == JET_TF_JVP || k == JET_TF_VJP) return SF_HAS_AUX;
+  if (k == JET_TF_VMAP) return SF_IN_AXES | SF_OUT_AXES | SF_AXIS_SIZE | SF_AXIS_NAME;
+  return 0;
+}
+
+static jet_status parse_field(const char *spec, unsigned bit, const char *v, size_t n,
+                              jet_transform_spec *o) {
+  jet_transform *t = &o->tf;
+  size_t cnt = 0;
+  int64_t x;
+  switch (bit) {
+    case SF_ARGNUMS:
+      JET_RETURN_IF_ERROR(parse_list(spec, "argnums", v, n, &cnt, argnum_entry, o->argnums));
+      t->argnums = o->argnums;
+      t->n_argnums = (uint32_t)cnt;
+      t->argnums_tuple = cnt > 1;
+      return NULL;
+    case SF_HAS_AUX: return parse_bool(spec, v, n, &t->has_aux);
+    case SF_ALLOW_INT: return parse_bool(spec, v, n, &t->allow_int);
+    case SF_IN_AXES:
+      JET_RETURN_IF_ERROR(parse_list(spec, "in_axes", v, n, &cnt, axis_entry, o->in_axes));
+      t->in_axes = o->in_axes;
+      t->n_in_axes = (uint32_t)cnt;
+      return NULL;
+    case SF_OUT_AXES:
+      JET_RETURN_IF_ERROR(parse_list(spec, "out_axes", v, n, &cnt, axis_entry, o->out_axes));
+      t->out_axes = o->out_axes;
+      t->n_out_axes = (uint32_t)cnt;
+      return NULL;
+    case SF_AXIS_SIZE:
+      if (!parse_int(v, n, 0, INT64_MAX, &x))
+        return jet_status_make(JET_INVALID_ARGUMENT,
+                               "transform '%s': axis_size '%.*s' is not a non-negative integer",
+                               spec, (int)n, v);
+      t->axis_size = x;
+      return NULL;
+    case SF_AXIS_NAME:
+      JET_RETURN_IF_ERROR(parse_name(spec, v, n, o->axis_name));
+      t->axis_name = o->axis_name;
+      return NULL;
+  }
+  return jet_status_make(JET_INTERNAL, "transform '%s': unknown field bit %u", spec, bit);
+}
+
+jet_status jet_transform_spec_parse(const char *spec, jet_transform_spec *out) {
   if (!spec || !out)
-    return jet_status_make(JET_INVALID_ARGUMENT, "jet_transform_parse_spec: NULL argument");
+    return jet_status_make(JET_INVALID_ARGUMENT, "jet_transform_spec_parse: NULL argument");
+  memset(out, 0, sizeof *out);
   const char *colon = strchr(spec, ':');
   size_t klen = colon ? (size_t)(colon - spec) : strlen(spec);
   jet_transform_kind k = jet_transform_from_name(spec, klen);
-  if (k == 0 || k == JET_TF_VMAP || k == JET_TF_PMAP)
+  unsigned allowed = spec_fields_of(k);
+  if (k == 0 || k == JET_TF_PMAP)
     return jet_status_make(JET_INVALID_ARGUMENT,
                            "transform '%s': expected grad, value_and_grad, jvp, vjp, jacfwd, "
-                           "jacrev or hessian",
+                           "jacrev, hessian or vmap",
                            spec);
-  *out = make(k, NULL, 0, false);
+  out->tf = make(k, NULL, 0, false);
+  unsigned seen = 0;
   const char *p = colon ? colon + 1 : NULL;
   while (p) {
     const char *next = strchr(p, ':');
@@ -119,19 +254,46 @@ jet_status jet_transform_parse_spec(const char *spec, int32_t *argnums_buf, size
     size_t nlen = eq ? (size_t)(eq - p) : len;
     const char *v = eq ? eq + 1 : p + len;
     size_t vlen = eq ? len - nlen - 1 : 0;
-    if (nlen == 7 && memcmp(p, "argnums", 7) == 0 && has_argnums(k)) {
-      JET_RETURN_IF_ERROR(parse_argnums(spec, v, vlen, argnums_buf, cap, out));
-    } else if (nlen == 7 && memcmp(p, "has_aux", 7) == 0) {
-      JET_RETURN_IF_ERROR(parse_bool(spec, v, vlen, &out->has_aux));
-    } else if (nlen == 9 && memcmp(p, "allow_int", 9) == 0 && has_argnums(k)) {
-      JET_RETURN_IF_ERROR(parse_bool(spec, v, vlen, &out->allow_int));
-    } else {
+    unsigned bit = 0;
+    for (size_t i = 0; i < sizeof k_spec_fields / sizeof k_spec_fields[0]; i++)
+      if (strlen(k_spec_fields[i].name) == nlen && memcmp(k_spec_fields[i].name, p, nlen) == 0)
+        bit = k_spec_fields[i].bit;
+    if (!(bit & allowed))
       return jet_status_make(JET_INVALID_ARGUMENT, "transform '%s': %s has no field '%.*s'", spec,
                              jet_transform_name(k), (int)nlen, p);
-    }
+    if (seen & bit)
+      return jet_status_make(JET_INVALID_ARGUMENT, "transform '%s': field '%.*s' given twice",
+                             spec, (int)nlen, p);
+    seen |= bit;
+    JET_RETURN_IF_ERROR(parse_field(spec, bit, v, vlen, out));
     p = next ? next + 1 : NULL;
   }
   return NULL;
+}
+
+jet_status jet_transform_parse_spec(const char *spec, int32_t *argnums_buf, size_t cap,
+                                    jet_transform *out) {
+  if (!spec || !out)
+    return jet_status_make(JET_INVALID_ARGUMENT, "jet_transform_parse_spec: NULL argument");
+  jet_transform_spec *s = malloc(sizeof *s);
+  if (!s) return jet_status_oom("transform spec");
+  jet_status st = jet_transform_spec_parse(spec, s);
+  if (!st && s->tf.kind == JET_TF_VMAP)
+    st = jet_status_make(JET_INVALID_ARGUMENT,
+                         "transform '%s': vmap specs need room for their axes: use "
+                         "jet_transform_spec_parse",
+                         spec);
+  if (!st && s->tf.n_argnums > cap)
+    st = jet_status_make(JET_INVALID_ARGUMENT, "transform '%s': more than %zu argnums", spec, cap);
+  if (!st) {
+    *out = s->tf;
+    if (s->tf.n_argnums) {
+      memcpy(argnums_buf, s->argnums, s->tf.n_argnums * sizeof *argnums_buf);
+      out->argnums = argnums_buf;
+    }
+  }
+  free(s);
+  return st;
 }
 
 /* ---------------------------------------------------------------------- */

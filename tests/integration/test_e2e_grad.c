@@ -285,15 +285,15 @@ static void test_errors_over_wire(void **state) {
                  "Output had shape: [3]");
   JET_TEST_FAILS(jet_transform_graph(f->client, jet_builder_graph(b), &g, 1, false, NULL, NULL),
                  JET_INVALID_ARGUMENT, "Gradient only defined for scalar-output functions");
-  /* vmap is refused by name. */
-  jet_transform vm;
-  memset(&vm, 0, sizeof vm);
-  vm.kind = JET_TF_VMAP;
-  vm.axis_name = "";
-  vm.spmd_axis_name = "";
-  JET_TEST_FAILS(jet_compile(f->client, b, &vm, 1, &e), JET_UNIMPLEMENTED, "vmap");
-  JET_TEST_FAILS(jet_transform_graph(f->client, jet_builder_graph(b), &vm, 1, false, NULL, NULL),
-                 JET_UNIMPLEMENTED, "vmap");
+  /* pmap is refused by name. */
+  jet_transform pm;
+  memset(&pm, 0, sizeof pm);
+  pm.kind = JET_TF_PMAP;
+  pm.axis_name = "";
+  pm.spmd_axis_name = "";
+  JET_TEST_FAILS(jet_compile(f->client, b, &pm, 1, &e), JET_UNIMPLEMENTED, "pmap");
+  JET_TEST_FAILS(jet_transform_graph(f->client, jet_builder_graph(b), &pm, 1, false, NULL, NULL),
+                 JET_UNIMPLEMENTED, "pmap");
   jet_builder_destroy(b);
 
   /* An integer input names its dtype. */

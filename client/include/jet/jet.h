@@ -484,7 +484,7 @@ jet_status jet_execute_inline(jet_executable *e, const jet_arg *args, size_t n_a
                               jet_result *results, size_t n_results) JET_MUST_USE;
 
 /* ========================================================================
- * Transforms (autodiff)
+ * Transforms (autodiff, vmap)
  * ======================================================================== */
 
 /* Constructors of jet_transform values for jet_compile, jet_call and
@@ -514,6 +514,32 @@ jet_transform jet_tf_jacfwd(const int32_t *argnums, size_t n, bool has_aux);
 jet_transform jet_tf_jacrev(const int32_t *argnums, size_t n, bool has_aux);
 jet_transform jet_tf_hessian(const int32_t *argnums, size_t n, bool has_aux);
 
+/* vmap(f, in_axes, out_axes, axis_size, axis_name) as in JAX. An axis
+ * spec is an axis (JET_AXIS(0), JET_AXIS(-1): negative axes count from the
+ * end) or JET_AXIS_NONE (JAX's None: not mapped). in_axes: n_in == 0 maps
+ * every argument along axis 0; one entry applies to every argument; else one
+ * entry per argument. out_axes likewise per output (n_out == 0: axis 0). An
+ * unmapped output with an axis in out_axes is broadcast along it; a mapped
+ * output with JET_AXIS_NONE is an error. axis_size: the batch size. A
+ * graph given to jet_compile / jet_transform_graph has no arguments to read
+ * it from, so it is required there; on a call node (jet_call) 0 means
+ * "read it from the operands", whose mapped sizes must all agree, and a
+ * non-zero size must equal them. axis_name: NULL or "" for none (recorded
+ * for collectives). The result BORROWS in_axes, out_axes and axis_name (as
+ * jet_tf_grad borrows argnums).
+ *
+ *   const jet_axis_spec in[2] = {JET_AXIS_NONE, JET_AXIS(0)};
+ *   jet_transform v = jet_tf_vmap(in, 2, NULL, 0, 8, NULL);   // vmap(f, (None, 0)), 8 examples
+ *   const int32_t a0[1] = {0};
+ *   jet_transform pe[2] = {jet_tf_grad(a0, 1, false), v};     // vmap(grad(f)), innermost first
+ *
+ * Signature: each mapped parameter gets a dimension of the axis size at its
+ * in_axis, each output one at its out_axis. */
+#define JET_AXIS(n) ((jet_axis_spec){true, (int32_t)(n)})
+#define JET_AXIS_NONE ((jet_axis_spec){false, 0})
+jet_transform jet_tf_vmap(const jet_axis_spec *in_axes, size_t n_in, const jet_axis_spec *out_axes,
+                          size_t n_out, int64_t axis_size, const char *axis_name);
+
 /* TransformGraph: JAX's make_jaxpr on the daemon. Applies tf[0..n) to g
  * (and the transforms of its call nodes), cleans the result (CSE + DCE)
  * unless skip_cleanup, and returns it without compiling or running it:
@@ -526,11 +552,39 @@ jet_status jet_transform_graph(jet_client *c, const jet_graph *g, const jet_tran
                                size_t n, bool skip_cleanup, jet_graph **out,
                                char **text) JET_MUST_USE;
 
-/* Parses a transform spec as the CLI takes it: KIND[:FIELD=VALUE[:...]],
- * KIND one of grad value_and_grad jvp vjp jacfwd jacrev hessian, FIELDs
- * argnums=0,1 has_aux allow_int (has_aux and allow_int may also be given as
- * has_aux=true/false), e.g. "grad:argnums=0,1" or "jvp:has_aux". *out's
- * argnums point into argnums_buf (cap entries), which must outlive it. */
+/* Transform specs as the CLI takes them: KIND[:FIELD[=VALUE]]..., fields
+ * separated by ':' and list entries by ','. KIND is one of grad
+ * value_and_grad jvp vjp jacfwd jacrev hessian vmap.
+ *   grad, value_and_grad, jacfwd, jacrev, hessian:
+ *       argnums=0,1  has_aux  allow_int   (has_aux=true/false likewise)
+ *   jvp, vjp: has_aux
+ *   vmap: in_axes=AXES  out_axes=AXES  axis_size=N  axis_name=NAME
+ *       AXES is a ','-separated list of integers (negative allowed) and
+ *       'none'; NAME is letters, digits and '_'.
+ * Examples: "grad:argnums=0,1", "jvp:has_aux",
+ * "vmap:in_axes=none,0:out_axes=-1:axis_name=batch", "vmap:axis_size=8".
+ * Each field may appear once. At most JET_SPEC_MAX_ENTRIES entries per
+ * list and JET_SPEC_MAX_NAME - 1 characters per name. */
+#define JET_SPEC_MAX_ENTRIES 64
+#define JET_SPEC_MAX_NAME 64
+typedef struct jet_transform_spec {
+  jet_transform tf; /* the parsed transform; points into the fields below */
+  int32_t argnums[JET_SPEC_MAX_ENTRIES];
+  jet_axis_spec in_axes[JET_SPEC_MAX_ENTRIES];
+  jet_axis_spec out_axes[JET_SPEC_MAX_ENTRIES];
+  char axis_name[JET_SPEC_MAX_NAME];
+} jet_transform_spec;
+
+/* Parses spec into *out; out->tf points into *out, so use the struct where
+ * it was parsed (do not copy it; copying out->tf alone is fine while *out
+ * lives). */
+jet_status jet_transform_spec_parse(const char *spec, jet_transform_spec *out) JET_MUST_USE;
+
+/* The same for the kinds without axes (grad ... hessian): *out's argnums
+ * point into argnums_buf (cap entries, of which at most
+ * JET_SPEC_MAX_ENTRIES are used), which must outlive it. A vmap spec
+ * is refused (INVALID_ARGUMENT naming jet_transform_spec_parse, which has
+ * room for its axes). */
 jet_status jet_transform_parse_spec(const char *spec, int32_t *argnums_buf, size_t cap,
                                     jet_transform *out) JET_MUST_USE;
 
