@@ -217,9 +217,10 @@ static int cmd_print(int argc, char **argv) {
 
 #define MAX_TRANSFORMS 16
 
-/* The number of parameters of g after the transforms (their type rule). */
+/* The number of parameters of g after the transforms (their type rule),
+ * with vmap sizes read from the argument types. */
 static jet_status transformed_params(const jet_graph *g, const jet_transform *tf, uint32_t n,
-                                     uint32_t *np) {
+                                     const jet_type *args, uint32_t nargs, uint32_t *np) {
   *np = g->n_params;
   if (n == 0) return NULL;
   uint32_t cap = 4096, no;
@@ -228,8 +229,8 @@ static jet_status transformed_params(const jet_graph *g, const jet_transform *tf
   jet_status st = (!outs || !np_t || !no_t) ? jet_status_oom("signature") : NULL;
   for (uint32_t i = 0; !st && i < g->n_outputs; i++) outs[i] = g->value_types[g->outputs[i]];
   if (!st)
-    st = jet_transform_signature(g->value_types, g->n_params, outs, g->n_outputs, tf, n, np_t, np,
-                                 no_t, &no, cap);
+    st = jet_transform_signature_args(g->value_types, g->n_params, outs, g->n_outputs, tf, n,
+                                      args, nargs, np_t, np, no_t, &no, cap, NULL);
   free(outs);
   free(np_t);
   free(no_t);
@@ -294,7 +295,10 @@ static int cmd_run(const char *address, int argc, char **argv) {
     args[i].data = datas[i];
   }
   uint32_t nparams = g->n_params;
-  if (!st) st = transformed_params(g, tfs, ntf, &nparams);
+  jet_type *arg_types = calloc(nargs ? nargs : 1, sizeof *arg_types);
+  if (!st && !arg_types) st = jet_status_oom("argument types");
+  for (size_t i = 0; !st && i < nargs; i++) arg_types[i] = args[i].type;
+  if (!st) st = transformed_params(g, tfs, ntf, arg_types, (uint32_t)nargs, &nparams);
   if (!st && nargs != nparams)
     st = jet_status_make(JET_INVALID_ARGUMENT, "graph '%s'%s takes %u arguments but %zu were given",
                          g->name, ntf ? " (transformed)" : "", nparams, nargs);
@@ -305,7 +309,10 @@ static int cmd_run(const char *address, int argc, char **argv) {
     st = jet_client_open(&o, &c);
   }
   jet_executable *e = NULL;
-  if (!st) st = jet_compile_graph(c, g, tfs, ntf, &e);
+  /* The argument types go with the graph, so a vmap without axis_size
+   * takes its size from them. */
+  jet_compile_options copts = {.arg_types = arg_types, .n_arg_types = nargs};
+  if (!st) st = jet_compile_ex(c, g, tfs, ntf, &copts, &e, NULL);
   if (!st) {
     nres = jet_executable_num_outputs(e);
     res = calloc(nres ? nres : 1, sizeof *res);
@@ -328,6 +335,7 @@ static int cmd_run(const char *address, int argc, char **argv) {
   jet_client_close(c);
   for (size_t i = 0; datas && i < nargs; i++) free(datas[i]);
   free(datas);
+  free(arg_types);
   free(args);
   free(specs);
   jet_graph_destroy(g);

@@ -20,10 +20,12 @@
 jet_status jet_ir_decode_graph(const Jet__V1__Graph *pb, const char *field, uint64_t max_nodes,
                                jet_graph **out) JET_MUST_USE;
 
-/* Decodes arg_types (n may be 0: *out = NULL) and checks that they equal
- * g's parameters: "arg_types[1]: expected f32[3], got f32[4]". */
-jet_status jet_ir_decode_arg_types(const jet_graph *g, Jet__V1__TensorType *const *pb, size_t n,
-                                   jet_arena *arena, jet_type **out) JET_MUST_USE;
+/* Decodes arg_types (n may be 0: *out = NULL), each checked as a type
+ * ("arg_types[1]: ..."). Whether they fit the graph is the transforms
+ * stage's check (jet_transforms_bind_args): they are the arguments of the
+ * graph after its transforms. */
+jet_status jet_ir_decode_arg_types(Jet__V1__TensorType *const *pb, size_t n, jet_arena *arena,
+                                   jet_type **out) JET_MUST_USE;
 
 /* Decodes a transform list ("transforms[i]") into arena-allocated values. */
 jet_status jet_ir_decode_transforms(Jet__V1__Transform *const *pb, size_t n, jet_arena *arena,

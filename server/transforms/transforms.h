@@ -16,4 +16,16 @@
 jet_status jet_transforms_apply(jet_graph *g, const jet_transform *transforms, uint32_t n,
                                 jet_graph **out) JET_MUST_USE;
 
+/* Binds the argument types of a request (Compile's or TransformGraph's
+ * arg_types: the arguments of the graph AFTER its transforms) to the
+ * transform list. Without transforms they must equal g's parameters. With
+ * transforms, the sizes of vmap axes that the request leaves open
+ * (axis_size 0) are read from them — as JAX reads them from the arguments
+ * — and written into tfs; then they must equal the transformed graph's
+ * parameters. n_args == 0 binds nothing. Errors name the argument:
+ * "arg_types[1]: expected f32[8,3] (parameter 1 after the transforms), got
+ * f32[4,3]", or the vmap's own message for inconsistent sizes. */
+jet_status jet_transforms_bind_args(const jet_graph *g, jet_transform *tfs, uint32_t n,
+                                    const jet_type *args, uint32_t n_args) JET_MUST_USE;
+
 #endif

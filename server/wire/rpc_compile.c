@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "compiler/compile.h"
+#include "transforms/transforms.h"
 #include "ir/decode.h"
 #include "jet/protoconv.h"
 #include "jet/text.h"
@@ -51,8 +52,11 @@ jet_status jet__rpc_compile(jet_call *c, jet_arena *a, const ProtobufCMessage *r
   JET_RETURN_IF_ERROR(jet_ir_decode_graph(q->graph, "graph", c->ctx->cfg.max_nodes, &g));
   jet_type *args = NULL;
   jet_transform *tfs = NULL;
-  jet_status st = jet_ir_decode_arg_types(g, q->arg_types, q->n_arg_types, a, &args);
+  jet_status st = jet_ir_decode_arg_types(q->arg_types, q->n_arg_types, a, &args);
   if (!st) st = jet_ir_decode_transforms(q->transforms, q->n_transforms, a, &tfs);
+  if (!st)
+    st = jet_transforms_bind_args(g, tfs, (uint32_t)q->n_transforms, args,
+                                  (uint32_t)q->n_arg_types);
   if (st) {
     jet_graph_destroy(g);
     return st;

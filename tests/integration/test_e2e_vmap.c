@@ -385,10 +385,27 @@ static void test_errors_over_wire(void **state) {
   JET_TEST_FAILS(jet_transform_graph(f->client, g, &vm, 1, false, NULL, NULL),
                  JET_INVALID_ARGUMENT, "None");
 
-  /* A mapped argument without axis_size: a graph transformed on its own has
-   * no argument to read the size from. */
+  /* A mapped argument without axis_size: a graph compiled without argument
+   * types has nothing to read the size from... */
   vm = jet_tf_vmap(in0, 2, NULL, 0, 0, NULL);
   JET_TEST_FAILS(jet_compile_graph(f->client, g, &vm, 1, &e), JET_INVALID_ARGUMENT, "axis_size");
+  /* ...but with the argument types (as JAX reads them from the arguments)
+   * the size comes from them, and a mismatch names the argument. */
+  {
+    const jet_type *p0 = &g->value_types[0], *p1 = &g->value_types[1];
+    jet_type at[2] = {*p0, *p1};
+    at[1].rank = p1->rank + 1;
+    at[1].dims[0] = 5;
+    for (int32_t d = 0; d < p1->rank; d++) at[1].dims[d + 1] = p1->dims[d];
+    jet_compile_options co = {.arg_types = at, .n_arg_types = 2};
+    JET_TEST_OK(jet_compile_ex(f->client, g, &vm, 1, &co, &e, NULL));
+    const jet_type *ot = jet_executable_output_type(e, 0);
+    assert_non_null(ot);
+    assert_int_equal(ot->dims[0], 5);
+    at[1].dims[1] += 1;
+    JET_TEST_FAILS(jet_compile_ex(f->client, g, &vm, 1, &co, &e, NULL), JET_INVALID_ARGUMENT,
+                   "arg_types[1]");
+  }
   /* Every argument unmapped and no axis_size. */
   const jet_axis_spec nn[2] = {JET_AXIS_NONE, JET_AXIS_NONE};
   vm = jet_tf_vmap(nn, 2, NULL, 0, 0, NULL);
@@ -538,6 +555,11 @@ static void test_cli(void **state) {
   const char *run[] = {"run", path, "--transform", "vmap:in_axes=none,0:axis_size=2", lw, lx,
                        NULL};
   expect_cli_ok(f, run, &r);
+  assert_string_equal(r.out, ws.data);
+  jet_test_proc_result_free(&r);
+  /* Without axis_size: the size comes from the arguments. */
+  const char *run_sized[] = {"run", path, "--transform", "vmap:in_axes=none,0", lw, lx, NULL};
+  expect_cli_ok(f, run_sized, &r);
   assert_string_equal(r.out, ws.data);
   jet_test_proc_result_free(&r);
   /* A wrong argument count names the transformed signature. */

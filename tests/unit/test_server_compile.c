@@ -238,7 +238,7 @@ static void test_ir_limits(void **state) {
 
 static void test_ir_arg_types(void **state) {
   (void)state;
-  jet_graph *g = binary_graph(JET_OP_ADD, 3);
+  jet_graph *g = binary_graph(JET_OP_ADD, 3); /* f(x: f32[3]) = x + x */
   jet_arena *a = jet_arena_create(1024);
   int64_t d3 = 3, d4 = 4;
   Jet__V1__TensorType t3 = JET__V1__TENSOR_TYPE__INIT, t4 = JET__V1__TENSOR_TYPE__INIT;
@@ -248,16 +248,40 @@ static void test_ir_arg_types(void **state) {
   t4.dims = &d4;
   Jet__V1__TensorType *ok[] = {&t3}, *bad[] = {&t4}, *two[] = {&t3, &t3};
   jet_type *out;
-  assert_null(jet_ir_decode_arg_types(g, NULL, 0, a, &out));
+  assert_null(jet_ir_decode_arg_types(NULL, 0, a, &out));
   assert_null(out);
-  assert_null(jet_ir_decode_arg_types(g, ok, 1, a, &out));
+  assert_null(jet_ir_decode_arg_types(ok, 1, a, &out));
   assert_int_equal(out[0].dims[0], 3);
-  jet_status s = jet_ir_decode_arg_types(g, bad, 1, a, &out);
+  /* Without transforms the types must be the graph's parameters. */
+  assert_null(jet_transforms_bind_args(g, NULL, 0, out, 1));
+  assert_null(jet_ir_decode_arg_types(bad, 1, a, &out));
+  jet_status s = jet_transforms_bind_args(g, NULL, 0, out, 1);
   assert_int_equal(jet_status_code(s), JET_INVALID_ARGUMENT);
   assert_string_equal(jet_status_message(s), "arg_types[0]: expected f32[3], got f32[4]");
   jet_status_free(s);
-  s = jet_ir_decode_arg_types(g, two, 2, a, &out);
+  assert_null(jet_ir_decode_arg_types(two, 2, a, &out));
+  s = jet_transforms_bind_args(g, NULL, 0, out, 2);
   assert_int_equal(jet_status_code(s), JET_INVALID_ARGUMENT);
+  jet_status_free(s);
+  /* A vmap without axis_size takes its size from the arguments. */
+  jet_transform vm;
+  memset(&vm, 0, sizeof vm);
+  vm.kind = JET_TF_VMAP;
+  vm.axis_name = vm.spmd_axis_name = "";
+  jet_type batched = jet_type_make(JET_F32, 2, (int64_t[]){5, 3});
+  assert_null(jet_transforms_bind_args(g, &vm, 1, &batched, 1));
+  assert_int_equal(vm.axis_size, 5);
+  jet_graph *t = NULL;
+  assert_null(jet_transforms_apply(g, &vm, 1, &t));
+  assert_true(jet_type_equal(&t->value_types[0], &batched));
+  jet_graph_destroy(t);
+  /* A mapped argument whose per-example type is wrong is refused. */
+  g = binary_graph(JET_OP_ADD, 3);
+  vm.axis_size = 0;
+  batched = jet_type_make(JET_F32, 2, (int64_t[]){5, 4});
+  s = jet_transforms_bind_args(g, &vm, 1, &batched, 1);
+  assert_int_equal(jet_status_code(s), JET_INVALID_ARGUMENT);
+  assert_non_null(strstr(jet_status_message(s), "arg_types[0]"));
   jet_status_free(s);
   jet_arena_destroy(a);
   jet_graph_destroy(g);

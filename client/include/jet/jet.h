@@ -399,7 +399,10 @@ uint32_t jet_builder_num_results(const jet_builder *b, jet_value v);
 typedef struct jet_executable jet_executable;
 
 typedef struct jet_compile_options {
-  /* CompileRequest.arg_types; NULL/0 = the graph's parameter types. */
+  /* CompileRequest.arg_types: the types of the arguments the executable
+   * will be called with, i.e. of the graph's parameters after the
+   * transforms; NULL/0 = not given. A vmap without axis_size takes its size
+   * from them (otherwise it needs axis_size). */
   const jet_type *arg_types;
   size_t n_arg_types;
   /* Ask the server for the compiled graph's text (jet_compile_info.text). */
