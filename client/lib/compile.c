@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jet/bigbuf.h"
 #include "builder_internal.h"
 #include "client_internal.h"
 #include "jet/protoconv.h"
@@ -209,7 +210,7 @@ jet_status jet_compile(jet_client *c, jet_builder *b, const jet_transform *tf, s
 
 void jet_result_clear(jet_result *r) {
   if (!r) return;
-  free(r->data);
+  jet_bigbuf_free(r->data);
   r->data = NULL;
   r->nbytes = 0;
 }
@@ -228,7 +229,7 @@ static void results_reset(jet_result *results, size_t n) {
 
 static void results_undo(jet_result *results, size_t n) {
   for (size_t i = 0; i < n; i++) {
-    free(results[i].data);
+    jet_bigbuf_free(results[i].data);
     jet_array_release(results[i].array);
   }
   results_reset(results, n);
@@ -299,7 +300,7 @@ static jet_status take_outputs(jet_executable *e, const Jet__V1__ExecuteResponse
       JET_RETURN_IF_ERROR(jet_array_from_proto(o->inline_, field, &t, &data));
       size_t nb = jet_type_nbytes(&t);
       results[i].type = t;
-      results[i].data = malloc(nb ? nb : 1);
+      results[i].data = jet_bigbuf_alloc(nb);
       if (!results[i].data) return jet_status_oom("result data");
       if (nb) memcpy(results[i].data, data, nb);
       results[i].nbytes = nb;

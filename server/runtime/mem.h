@@ -1,10 +1,11 @@
 /* Array memory of the runtime: 64-byte aligned buffers. Thread-safe.
  *
- * Large buffers (4 MiB and up) are mapped directly and advised to use
- * transparent huge pages: on this kind of machine a fresh 4 KiB page costs
- * about 13 µs to fault in, a 2 MiB huge page about 40 times less per byte
- * (../shared/docs/machine-limits.md §2b), so a 1 GiB array is ready in tens
- * of milliseconds instead of seconds. Smaller ones come from malloc.
+ * Built on jet_bigbuf (shared/include/jet/bigbuf.h): large buffers are
+ * mapped with transparent huge pages advised — on this kind of machine a
+ * fresh 4 KiB page costs about 13 µs to fault in, a 2 MiB huge page about
+ * 40 times less per byte (../shared/docs/machine-limits.md §2b) — and freed
+ * ones are kept in a small cache for the next execution, whose pages are
+ * then already there. Smaller ones come from malloc.
  *
  * jet_mem_alloc returns NULL on out-of-memory (callers answer
  * RESOURCE_EXHAUSTED); size 0 gives a valid unique pointer. Memory from

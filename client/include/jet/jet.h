@@ -460,9 +460,10 @@ static inline jet_arg jet_arg_inline(const jet_type *t, const void *data) {
 }
 
 /* One output of jet_execute. Set keep_on_server before the call; after it,
- * `type` is the output type and either `data`/`nbytes` (inline: malloc'd,
- * freed by jet_result_clear) or `array` (kept on the server: owned by the
- * caller, who frees it with jet_array_free) is set. */
+ * `type` is the output type and either `data`/`nbytes` (inline: from
+ * jet_bigbuf_alloc, freed by jet_result_clear — never free(); large results
+ * reuse buffers whose pages are already faulted in) or `array` (kept on the
+ * server: owned by the caller, who frees it with jet_array_free) is set. */
 typedef struct jet_result {
   bool keep_on_server; /* in */
   jet_type type;       /* out */

@@ -1,5 +1,7 @@
 #include "jet/arena.h"
 
+#include "jet/bigbuf.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +31,7 @@ void jet_arena_destroy(jet_arena *a) {
   chunk *c = a->head;
   while (c) {
     chunk *n = c->next;
-    free(c);
+    jet_bigbuf_free(c);
     c = n;
   }
   free(a);
@@ -43,7 +45,9 @@ void *jet_arena_alloc(jet_arena *a, size_t bytes) {
     size_t cap = a->next_size;
     if (cap < need) cap = need;
     if (cap > SIZE_MAX - sizeof(chunk)) return NULL;
-    chunk *n = malloc(sizeof(chunk) + cap);
+    /* Large chunks (a decoded array, a big message) come from the bigbuf
+     * cache, whose pages are already faulted in after the first use. */
+    chunk *n = jet_bigbuf_alloc(sizeof(chunk) + cap);
     if (!n) return NULL;
     n->cap = cap;
     n->used = 0;

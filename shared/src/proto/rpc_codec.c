@@ -1,6 +1,10 @@
 /* protobuf-c messages in and out of gRPC byte buffers (recipe: docs §B5). */
 #include "jet/rpc_codec.h"
 
+#include <string.h>
+
+#include "jet/bigbuf.h"
+
 #include <grpc/byte_buffer_reader.h>
 #include <grpc/slice.h>
 
@@ -50,10 +54,26 @@ jet_status jet_rpc_unpack(grpc_byte_buffer *bb, const ProtobufCMessageDescriptor
     if (!grpc_byte_buffer_reader_init(&r, bb))
       return jet_status_make(JET_INVALID_ARGUMENT, "could not read %s message (bad compression?)",
                              d->name);
-    grpc_slice s = grpc_byte_buffer_reader_readall(&r);
+    /* One contiguous copy for protobuf-c, in a reused buffer (readall would
+     * fault in a fresh one for every large message). */
+    size_t len = grpc_byte_buffer_length(bb);
+    uint8_t *buf = jet_bigbuf_alloc(len);
+    if (!buf) {
+      grpc_byte_buffer_reader_destroy(&r);
+      return jet_status_oom(d->name);
+    }
+    size_t off = 0;
+    grpc_slice s;
+    while (grpc_byte_buffer_reader_next(&r, &s)) {
+      size_t n = GRPC_SLICE_LENGTH(s);
+      if (n > len - off) n = len - off;
+      memcpy(buf + off, GRPC_SLICE_START_PTR(s), n);
+      off += n;
+      grpc_slice_unref(s);
+    }
     grpc_byte_buffer_reader_destroy(&r);
-    m = protobuf_c_message_unpack(d, &alloc, GRPC_SLICE_LENGTH(s), GRPC_SLICE_START_PTR(s));
-    grpc_slice_unref(s);
+    m = protobuf_c_message_unpack(d, &alloc, off, buf);
+    jet_bigbuf_free(buf);
   }
   if (m == NULL) {
     if (ta.failed) return jet_status_oom(d->name);
