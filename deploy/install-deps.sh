@@ -12,7 +12,8 @@ PACKAGES=(
   libopenblas-dev             # dense linear algebra
   libcmocka-dev               # unit tests
   libxxhash-dev               # XXH3-128 content hash of graphs (cache keys)
-  python3-numpy               # independent numerical references (tests/numpy)
+  python3-numpy               # numerical references (tests/numpy); the Python client
+  python3-pytest              # the Python client's test suite (tests/python)
 )
 
 missing=()
