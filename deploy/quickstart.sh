@@ -41,6 +41,10 @@ echo "== grad(f, argnums=(0, 1))(3.0, 4.0) for f(x, y) = x * y**2, through the C
 "$build/client/jet" run "$here/tests/data/tutorial_grad.jet" --transform grad:argnums=0,1 \
   'f32[] 3' 'f32[] 4'
 echo
+echo "== the tutorial's cells in Python (client/python/examples/intro.py, package jet over libjet.so)"
+JET_ADDRESS="$addr" JET_LIBJET="$build/client/libjet.so" PYTHONPATH="$here/client/python" \
+  /usr/bin/python3 "$here/client/python/examples/intro.py"
+echo
 "$build/client/jet" health
 echo
 echo "jetd is running (pid $pid) at $addr; logs in $log."

@@ -607,6 +607,70 @@ jet_status jet_eager_binary(jet_client *c, jet_op op, jet_array *x, jet_array *y
                             jet_array **out) JET_MUST_USE;
 
 /* ========================================================================
+ * FFI helpers (client/lib/ffi.c): for foreign-function callers such as the
+ * Python client (ctypes), which should not mirror C struct layouts. Types
+ * travel as (dtype as int, rank, int64 dims[rank]); functions that write a
+ * type return its rank (dims must have room for JET_MAX_RANK entries), or -1
+ * when the object is NULL / the value unknown. Attributes and transforms are
+ * text in the syntax of the text form (shared/src/text/README.md). Strings
+ * returned through char ** are malloc'd: free them with jet_ffi_free.
+ * ======================================================================== */
+
+void jet_ffi_free(void *p);
+
+/* jet_client_open with the options as plain arguments (address and
+ * client_name may be NULL). */
+jet_status jet_ffi_client_open(const char *address, const char *client_name, int64_t timeout_ms,
+                               int64_t connect_timeout_ms, jet_client **out) JET_MUST_USE;
+/* The devices, one line each: "ID KIND MEMORY_LIMIT MEMORY_IN_USE LIVE_ARRAYS\n". */
+jet_status jet_ffi_devices_text(jet_client *c, char **out) JET_MUST_USE;
+
+/* jet_array_put with the type as integers; nbytes must equal the type's size. */
+jet_status jet_ffi_array_put(jet_client *c, int32_t dtype, int32_t rank, const int64_t *dims,
+                             const void *data, size_t nbytes, jet_array **out) JET_MUST_USE;
+int32_t jet_ffi_array_type(const jet_array *a, int32_t *dtype, int64_t *dims);
+/* Type of a builder value (jet_builder_value_type). */
+int32_t jet_ffi_value_type(const jet_builder *b, jet_value v, int32_t *dtype, int64_t *dims);
+/* Type of output i of an executable. */
+int32_t jet_ffi_output_type(const jet_executable *e, size_t i, int32_t *dtype, int64_t *dims);
+
+/* jet_builder_param and jet_constant with the type as integers (errors are
+ * recorded in the builder like any op's). */
+jet_value jet_ffi_param(jet_builder *b, int32_t dtype, int32_t rank, const int64_t *dims);
+jet_value jet_ffi_constant(jet_builder *b, int32_t dtype, int32_t rank, const int64_t *dims,
+                           const void *data, size_t nbytes);
+
+/* Any op but call, by name (as in ops.def), with its attributes as text
+ * without brackets: "axes=[0, 1]", "new_dtype=f32", "value=f32[3]{1, 2, 3}",
+ * NULL or "" for none. Errors are recorded in the builder as for jet_op_node. */
+jet_value jet_builder_op_text(jet_builder *b, const char *op_name, const jet_value *args, size_t n,
+                              const char *attrs_text);
+/* jet_call with the transforms as text, innermost first:
+ * "[grad(argnums=[0, 1], argnums_tuple=true), vmap(in_axes=[0, none])]"
+ * (NULL or "" for none). */
+jet_value jet_call_text(jet_builder *b, jet_builder *callee, const jet_value *args, size_t n,
+                        const char *transforms_text, jet_value *outs, size_t outs_cap);
+/* The builder's graph in the text form (for debugging). */
+jet_status jet_ffi_graph_text(jet_builder *b, char **out) JET_MUST_USE;
+
+/* jet_compile_ex of the builder's graph after the transforms given as text,
+ * with the argument types (n_args of them; arg_dims holds their dims one
+ * after the other, sum(arg_ranks) entries) as CompileRequest.arg_types;
+ * n_args 0 gives none. *out is owned by the client. */
+jet_status jet_ffi_compile(jet_client *c, jet_builder *b, const char *transforms_text,
+                           const int32_t *arg_dtypes, const int32_t *arg_ranks,
+                           const int64_t *arg_dims, size_t n_args,
+                           jet_executable **out) JET_MUST_USE;
+/* jet_transform_graph of the builder's graph (with cleanup) as text. */
+jet_status jet_ffi_transform_text(jet_client *c, jet_builder *b, const char *transforms_text,
+                                  char **text) JET_MUST_USE;
+/* jet_execute on arrays kept on the server, every output kept on the server:
+ * outs[0..n_outs) get new arrays (n_outs must equal the output count); on
+ * error every outs[i] is NULL. */
+jet_status jet_ffi_execute(jet_executable *e, jet_array *const *args, size_t n_args,
+                           jet_array **outs, size_t n_outs) JET_MUST_USE;
+
+/* ========================================================================
  * Formatting (numpy style)
  * ======================================================================== */
 

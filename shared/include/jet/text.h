@@ -35,4 +35,18 @@ jet_status jet_literal_parse(const char *text, size_t len, jet_type *type, void 
  * with the shortest form that round-trips. */
 void jet_literal_print(const jet_type *type, const void *data, jet_strbuf *sb);
 
+/* Parses the attributes of one node of op `op` without the brackets, e.g.
+ * "axes=[0, 1]" or "new_dtype=f32, value=f32[3]{1, 2, 3}" ("" = none).
+ * Kinds come from the op's schema. *attrs (up to JET_MAX_OP_ATTRS) and
+ * everything it points to are allocated in arena. Errors are
+ * INVALID_ARGUMENT naming the attribute and column. */
+jet_status jet_attrs_parse(jet_op op, const char *text, size_t len, jet_arena *arena,
+                           jet_attr **attrs, uint32_t *n) JET_MUST_USE;
+
+/* Parses a transforms list as written in call nodes, innermost first, e.g.
+ * "[grad(argnums=[0]), vmap(in_axes=[0, none])]" ("" = none). The array
+ * and its lists are allocated in arena. */
+jet_status jet_transforms_parse(const char *text, size_t len, jet_arena *arena,
+                                jet_transform **out, uint32_t *n) JET_MUST_USE;
+
 #endif
