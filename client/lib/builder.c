@@ -133,27 +133,6 @@ jet_status jet_builder_return(jet_builder *b, const jet_value *outs, size_t n) {
 
 /* ---------------------------------------------------------------------- */
 
-jet_status jet__graph_copy_into(jet_graph *dst, const jet_graph *src) {
-  for (uint32_t i = 0; i < src->n_params; i++) {
-    jet_value v;
-    JET_RETURN_IF_ERROR(jet_graph_add_param(dst, &src->value_types[i], &v));
-  }
-  for (uint32_t i = 0; i < src->n_nodes; i++) {
-    const jet_node *nd = &src->nodes[i];
-    jet_graph *callee = NULL;
-    if (nd->callee) {
-      callee = jet_graph_create_child(dst, nd->callee->name);
-      if (!callee) return jet_status_oom("callee copy");
-      JET_RETURN_IF_ERROR(jet__graph_copy_into(callee, nd->callee));
-    }
-    jet_value first;
-    JET_RETURN_IF_ERROR(jet_graph_append_node(dst, nd->op, nd->operands, nd->n_operands, nd->attrs,
-                                              nd->n_attrs, nd->results, nd->n_results, callee,
-                                              nd->transforms, nd->n_transforms, &first));
-  }
-  return jet_graph_set_outputs(dst, src->outputs, src->n_outputs);
-}
-
 jet_value jet_call(jet_builder *b, jet_builder *callee, const jet_value *args, size_t n,
                    const jet_transform *tf, size_t n_tf, jet_value *outs, size_t outs_cap) {
   static const char fn[] = "jet_call";
@@ -179,7 +158,7 @@ jet_value jet_call(jet_builder *b, jet_builder *callee, const jet_value *args, s
     jet__builder_fail(b, fn, jet_status_oom("callee copy"));
     return JET_NO_VALUE;
   }
-  jet_status st = jet__graph_copy_into(cg, callee->g);
+  jet_status st = jet_graph_copy_into(cg, callee->g, 0);
   if (st) {
     jet__builder_fail(b, fn, jet_status_annotate(st, "copying callee '%s': ", callee->g->name));
     return JET_NO_VALUE;

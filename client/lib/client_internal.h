@@ -121,7 +121,4 @@ jet_executable *jet__exe_cache_insert(jet_client *c, jet_executable *e);
 void jet__exe_free(jet_executable *e);
 void jet__exe_cache_clear(jet_client *c);
 
-/* Copies a finished graph src into the empty sub-graph dst (recursively). */
-jet_status jet__graph_copy_into(jet_graph *dst, const jet_graph *src) JET_MUST_USE;
-
 #endif

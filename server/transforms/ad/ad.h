@@ -74,6 +74,17 @@ void jet__jvp_zero(jet_emit *e, const jet_node *n, const jet_value *x, const jet
 void jet__vjp_zero(jet_emit *e, const jet_node *n, const jet_value *x, const jet_value *y,
                    const jet_value *ct, jet_value *cx);
 
+/* Defines jet__jvp_<E> and jet__vjp_<E> as the zero rules (rules_*.c). */
+#define JET_AD_ZERO_RULES(E)                                                                \
+  void jet__jvp_##E(jet_emit *e, const jet_node *n, const jet_value *x, const jet_value *t, \
+                    const jet_value *y, jet_value *ty) {                                    \
+    jet__jvp_zero(e, n, x, t, y, ty);                                                       \
+  }                                                                                         \
+  void jet__vjp_##E(jet_emit *e, const jet_node *n, const jet_value *x, const jet_value *y, \
+                    const jet_value *ct, jet_value *cx) {                                   \
+    jet__vjp_zero(e, n, x, y, ct, cx);                                                      \
+  }
+
 /* ------------------------------------------------------------------------
  * Drivers (server/transforms/ad/jvp.c, vjp.c, grad.c). Each takes a
  * validated root graph without call nodes (jet_ad_inline_calls removes

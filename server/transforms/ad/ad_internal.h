@@ -5,6 +5,7 @@
 #ifndef JET_TRANSFORMS_AD_INTERNAL_H
 #define JET_TRANSFORMS_AD_INTERNAL_H
 
+#include "jet/infer.h"
 #include "transforms/ad/ad.h"
 
 /* The forward (primal) pass of `src` emitted into e->g. */
@@ -32,13 +33,9 @@ void jet__ad_tangents(jet_emit *e, const jet__ad_fwd *f, const jet_value *tangen
  * not float, not differentiated or not reached). */
 void jet__ad_backward(jet_emit *e, const jet__ad_fwd *f, const jet_value *cts, jet_value *in_cts);
 
-/* Checks argnums (non-negative, in range) with JAX's message (grad.c). */
-jet_status jet__ad_check_argnums(const jet_graph *g, const jet_transform *t) JET_MUST_USE;
-
-/* Refuses non-float differentiated params unless t->allow_int (argnums
- * already checked and non-empty); `name` is the transform's name. */
-jet_status jet__ad_check_inputs(const jet_graph *g, const jet_transform *t, const char *name)
-    JET_MUST_USE;
+/* argnums, holomorphic and input dtypes are checked by the shared
+ * jet_transform_check_argnums / jet_transform_check_holomorphic
+ * (jet/infer.h), so server and client-side inference give one message. */
 
 /* Jacobians (jac.c). */
 jet_status jet__ad_jac(const jet_graph *g, const jet_transform *t, jet_graph **out) JET_MUST_USE;

@@ -13,99 +13,20 @@
  * Outputs: grad -> (grads..., aux...); value_and_grad -> (value, aux...,
  * grads...). Error texts follow JAX's (jax/_src/api.py), adapted to jet's
  * shapes "[3]" and dtype names "i32". */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "transforms/ad/ad_internal.h"
 
-static const char *argnums_str(const jet_transform *t, int32_t bad, char *buf, size_t cap) {
-  if (!t->argnums_tuple) {
-    snprintf(buf, cap, "%d", (int)bad);
-    return buf;
-  }
-  size_t len = (size_t)snprintf(buf, cap, "(");
-  for (uint32_t i = 0; i < t->n_argnums && len < cap; i++)
-    len += (size_t)snprintf(buf + len, cap - len, "%s%d", i ? ", " : "", (int)t->argnums[i]);
-  if (len < cap) snprintf(buf + len, cap - len, t->n_argnums == 1 ? ",)" : ")");
-  return buf;
-}
-
-/* Checks argnums against g's parameters (shared with jac.c through
- * jet__ad_check_argnums). */
-jet_status jet__ad_check_argnums(const jet_graph *g, const jet_transform *t) {
-  int32_t max = 0;
-  for (uint32_t i = 0; i < t->n_argnums; i++) {
-    char buf[256];
-    if (t->argnums[i] < 0)
-      return jet_status_make(JET_INVALID_ARGUMENT,
-                             "argnums=%s: negative argnums are not supported; name parameters "
-                             "by their index 0..%u",
-                             argnums_str(t, t->argnums[i], buf, sizeof buf),
-                             g->n_params ? g->n_params - 1 : 0);
-    if (t->argnums[i] > max) max = t->argnums[i];
-  }
-  if ((uint32_t)max >= g->n_params) {
-    char buf[256];
-    return jet_status_make(JET_INVALID_ARGUMENT,
-                           "differentiating with respect to argnums=%s requires at least %d "
-                           "positional arguments to be passed by the caller, but got only %u "
-                           "positional arguments.",
-                           argnums_str(t, max, buf, sizeof buf), (int)max + 1, g->n_params);
-  }
-  return NULL;
-}
-
-jet_status jet__ad_check_inputs(const jet_graph *g, const jet_transform *t, const char *name) {
-  for (uint32_t i = 0; i < t->n_argnums && !t->allow_int; i++) {
-    jet_dtype d = g->value_types[t->argnums[i]].dtype;
-    if (!jet_dtype_is_float(d))
-      return jet_status_make(JET_INVALID_ARGUMENT,
-                             "%s requires real-valued inputs (input dtype that is a sub-dtype "
-                             "of np.inexact), but got %s for argument %d. If you want to use "
-                             "Boolean- or integer-valued inputs, use vjp or set allow_int to True.",
-                             name, jet_dtype_name(d), (int)t->argnums[i]);
-  }
-  return NULL;
-}
-
 jet_status jet_ad_grad(const jet_graph *g, const jet_transform *t, jet_graph **out) {
   *out = NULL;
   bool vg = t->kind == JET_TF_VALUE_AND_GRAD;
-  if (t->holomorphic)
-    return jet_status_make(JET_UNIMPLEMENTED, "holomorphic=True needs complex dtypes, which jet "
-                                              "does not have");
-  static const int32_t zero = 0;
+  JET_RETURN_IF_ERROR(jet_transform_check_holomorphic(t));
   jet_transform tt = *t;
-  if (!tt.n_argnums) {
-    tt.n_argnums = 1;
-    tt.argnums = &zero;
-    tt.argnums_tuple = false;
-  }
   const jet_type *ot = &g->value_types[g->outputs[0]];
-  if (ot->rank != 0) {
-    char buf[JET_TYPE_STR_MAX];
-    return jet_status_make(JET_INVALID_ARGUMENT,
-                           "Gradient only defined for scalar-output functions. Output had shape: "
-                           "%s. To get the gradient, reduce the output to a scalar (reduce_sum), "
-                           "or use jacrev or jacfwd to differentiate a function with a "
-                           "non-scalar output.",
-                           jet_emit_shape_str(ot, buf, sizeof buf));
-  }
-  if (!t->has_aux && g->n_outputs != 1)
-    return jet_status_make(JET_INVALID_ARGUMENT,
-                           "Gradient only defined for scalar-output functions. The function has "
-                           "%u outputs; use has_aux to return auxiliary outputs.",
-                           g->n_outputs);
-  if (!jet_dtype_is_float(ot->dtype))
-    return jet_status_make(JET_INVALID_ARGUMENT,
-                           "grad requires real-valued outputs (output dtype that is a sub-dtype "
-                           "of np.floating), but got %s. For differentiation of functions with "
-                           "integer outputs, use vjp directly.",
-                           jet_dtype_name(ot->dtype));
-
-  JET_RETURN_IF_ERROR(jet__ad_check_argnums(g, &tt));
-  JET_RETURN_IF_ERROR(jet__ad_check_inputs(g, &tt, "grad"));
+  JET_RETURN_IF_ERROR(jet_transform_check_grad_output(ot, g->n_outputs, t));
+  JET_RETURN_IF_ERROR(
+      jet_transform_check_argnums(g->value_types, g->n_params, t, "grad", &tt.argnums, &tt.n_argnums));
   jet_emit e;
   JET_RETURN_IF_ERROR(jet_emit_start(g, vg ? "value_and_grad" : "grad", NULL, 0, &e));
   uint32_t np = g->n_params, no = g->n_outputs;

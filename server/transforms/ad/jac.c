@@ -95,24 +95,6 @@ static jet_status plan_make(const jet_graph *g, const jac_spec *s, jac_plan *p) 
   return NULL;
 }
 
-static jet_status jac_type(const jet_type *o, const jet_type *p, jet_dtype dt, jet_type *out) {
-  int32_t r = o->rank + p->rank;
-  if (r > JET_MAX_RANK) {
-    char ta[JET_TYPE_STR_MAX], tb[JET_TYPE_STR_MAX];
-    return jet_status_make(JET_INVALID_ARGUMENT,
-                           "the Jacobian of an output of type %s with respect to a parameter "
-                           "of type %s would have rank %d, more than the maximum %d",
-                           jet_type_str(o, ta, sizeof ta), jet_type_str(p, tb, sizeof tb), (int)r,
-                           JET_MAX_RANK);
-  }
-  memset(out, 0, sizeof *out);
-  out->dtype = dt;
-  out->rank = r;
-  memcpy(out->dims, o->dims, sizeof(int64_t) * (size_t)o->rank);
-  memcpy(out->dims + o->rank, p->dims, sizeof(int64_t) * (size_t)p->rank);
-  return NULL;
-}
-
 /* Rows [off, off + len) of the n x n identity, of dtype t->dtype, reshaped
  * to [n] + t.shape (len = numel(t)). */
 static jet_value basis(jet_emit *e, int64_t n, int64_t off, const jet_type *t) {
@@ -221,7 +203,8 @@ static jet_status jac_impl(const jet_graph *g, const jac_spec *s, jet_graph **ou
     const jet_type *ot = &g->value_types[g->outputs[k]];
     for (uint32_t a = 0; a < s->na; a++) {
       const jet_type *pt = &g->value_types[s->an[a]];
-      jet_status st = jac_type(ot, pt, s->rev ? pt->dtype : ot->dtype, &jt[k * s->na + a]);
+      jet_status st =
+          jet_jacobian_type(s->rev ? pt->dtype : ot->dtype, ot, pt, NULL, &jt[k * s->na + a]);
       if (st) {
         free(jt);
         return st;
@@ -326,28 +309,13 @@ finish:
 jet_status jet__ad_jac(const jet_graph *g, const jet_transform *t, jet_graph **out) {
   *out = NULL;
   const char *name = jet_transform_name(t->kind);
-  if (t->holomorphic)
-    return jet_status_make(JET_UNIMPLEMENTED, "holomorphic=True needs complex dtypes, which jet "
-                                              "does not have");
-  static const int32_t zero = 0;
+  JET_RETURN_IF_ERROR(jet_transform_check_holomorphic(t));
   jet_transform tt = *t;
-  if (!tt.n_argnums) {
-    tt.n_argnums = 1;
-    tt.argnums = &zero;
-    tt.argnums_tuple = false;
-  }
-  JET_RETURN_IF_ERROR(jet__ad_check_argnums(g, &tt));
-  JET_RETURN_IF_ERROR(jet__ad_check_inputs(g, &tt, name));
+  JET_RETURN_IF_ERROR(
+      jet_transform_check_argnums(g->value_types, g->n_params, t, name, &tt.argnums, &tt.n_argnums));
   jac_spec s = {tt.argnums, tt.n_argnums, t->has_aux ? 1 : g->n_outputs, t->kind != JET_TF_JACFWD};
-  for (uint32_t k = 0; s.rev && k < s.n_diff; k++) {
-    jet_dtype d = g->value_types[g->outputs[k]].dtype;
-    if (!jet_dtype_is_float(d))
-      return jet_status_make(JET_INVALID_ARGUMENT,
-                             "%s requires real-valued outputs (output dtype that is a sub-dtype of "
-                             "np.floating), but got %s for output %u. For differentiation of "
-                             "functions with integer outputs, use vjp directly.",
-                             name, jet_dtype_name(d), k);
-  }
+  for (uint32_t k = 0; s.rev && k < s.n_diff; k++)
+    JET_RETURN_IF_ERROR(jet_transform_check_float_output(&g->value_types[g->outputs[k]], name, k));
   if (t->kind != JET_TF_HESSIAN) return jac_impl(g, &s, out);
   jet_graph *jr = NULL;
   JET_RETURN_IF_ERROR(jac_impl(g, &s, &jr));

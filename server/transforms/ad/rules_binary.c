@@ -127,15 +127,7 @@ static void binary_vjp(jet_emit *e, const jet_node *n, const jet_value *x, const
     binary_vjp(e, n, x, y, ct, cx);                                                         \
   }
 
-#define BINARY_ZERO(E)                                                                      \
-  void jet__jvp_##E(jet_emit *e, const jet_node *n, const jet_value *x, const jet_value *t, \
-                    const jet_value *y, jet_value *ty) {                                    \
-    jet__jvp_zero(e, n, x, t, y, ty);                                                       \
-  }                                                                                         \
-  void jet__vjp_##E(jet_emit *e, const jet_node *n, const jet_value *x, const jet_value *y, \
-                    const jet_value *ct, jet_value *cx) {                                   \
-    jet__vjp_zero(e, n, x, y, ct, cx);                                                      \
-  }
+#define BINARY_ZERO(E) JET_AD_ZERO_RULES(E)
 
 BINARY_DIFF(ADD)
 BINARY_DIFF(SUB)

@@ -28,17 +28,7 @@ void jet__vjp_CONVERT_ELEMENT_TYPE(jet_emit *e, const jet_node *n, const jet_val
   cx[0] = jet_emit_convert(e, ct[0], jet_emit_type(e, x[0])->dtype);
 }
 
-#define ZERO_RULES(E)                                                                       \
-  void jet__jvp_##E(jet_emit *e, const jet_node *n, const jet_value *x, const jet_value *t, \
-                    const jet_value *y, jet_value *ty) {                                    \
-    jet__jvp_zero(e, n, x, t, y, ty);                                                       \
-  }                                                                                         \
-  void jet__vjp_##E(jet_emit *e, const jet_node *n, const jet_value *x, const jet_value *y, \
-                    const jet_value *ct, jet_value *cx) {                                   \
-    jet__vjp_zero(e, n, x, y, ct, cx);                                                      \
-  }
-
-ZERO_RULES(BITCAST_CONVERT_TYPE)
-ZERO_RULES(STOP_GRADIENT)
-ZERO_RULES(CONSTANT)
-ZERO_RULES(IOTA)
+JET_AD_ZERO_RULES(BITCAST_CONVERT_TYPE)
+JET_AD_ZERO_RULES(STOP_GRADIENT)
+JET_AD_ZERO_RULES(CONSTANT)
+JET_AD_ZERO_RULES(IOTA)

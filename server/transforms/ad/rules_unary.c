@@ -122,15 +122,7 @@ static bool is_float(const jet_emit *e, jet_value v) {
     cx[0] = is_float(e, x[0]) ? apply(e, n, x[0], y[0], ct[0]) : JET_AD_ZERO;               \
   }
 
-#define UNARY_ZERO(E)                                                                       \
-  void jet__jvp_##E(jet_emit *e, const jet_node *n, const jet_value *x, const jet_value *t, \
-                    const jet_value *y, jet_value *ty) {                                    \
-    jet__jvp_zero(e, n, x, t, y, ty);                                                       \
-  }                                                                                         \
-  void jet__vjp_##E(jet_emit *e, const jet_node *n, const jet_value *x, const jet_value *y, \
-                    const jet_value *ct, jet_value *cx) {                                   \
-    jet__vjp_zero(e, n, x, y, ct, cx);                                                      \
-  }
+#define UNARY_ZERO(E) JET_AD_ZERO_RULES(E)
 
 UNARY_DIFF(NEG)
 UNARY_DIFF(ABS)

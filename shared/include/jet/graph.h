@@ -122,6 +122,13 @@ jet_status jet_graph_append_node(jet_graph *g, jet_op op, const jet_value *opera
 /* Sets the outputs (copied). Every id must be a defined value. */
 jet_status jet_graph_set_outputs(jet_graph *g, const jet_value *outs, uint32_t n) JET_MUST_USE;
 
+/* Deep-copies src (params, nodes with their attributes, transforms and
+ * callee sub-graphs, outputs) into the empty graph dst; result types are
+ * taken as they are. Callees nested more than max_depth levels deep
+ * (0 = no limit) are INVALID_ARGUMENT "call nesting deeper than N levels". */
+jet_status jet_graph_copy_into(jet_graph *dst, const jet_graph *src, uint32_t max_depth)
+    JET_MUST_USE;
+
 /* Type of a value; NULL for an undefined id. */
 const jet_type *jet_graph_value_type(const jet_graph *g, jet_value v);
 

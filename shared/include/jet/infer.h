@@ -78,6 +78,32 @@ jet_status jet_vmap_signature(const jet_type *params, uint32_t n_params, const j
                               uint32_t n_args, jet_type *new_params, jet_type *new_outs,
                               int64_t *axis_size) JET_MUST_USE;
 
+/* The checks of the differentiating transforms (grad, value_and_grad,
+ * jacfwd, jacrev, hessian), shared with the server's autodiff so both give
+ * the same messages (JAX's wording; `name` is the transform's name).
+ * jet_transform_check_holomorphic refuses holomorphic=True (UNIMPLEMENTED).
+ * jet_transform_check_argnums checks argnums (empty = {0}; sets *argnums and
+ * *n to the ones to use) against the params (non-negative, in range) and
+ * refuses non-float differentiated params unless t->allow_int. */
+jet_status jet_transform_check_holomorphic(const jet_transform *t) JET_MUST_USE;
+jet_status jet_transform_check_argnums(const jet_type *params, uint32_t n_params,
+                                      const jet_transform *t, const char *name,
+                                      const int32_t **argnums, uint32_t *n) JET_MUST_USE;
+/* grad's (and value_and_grad's) output checks: output 0 (of n_outs) is a
+ * scalar of a float dtype; without has_aux it is the only output. */
+jet_status jet_transform_check_grad_output(const jet_type *out0, uint32_t n_outs,
+                                          const jet_transform *t) JET_MUST_USE;
+/* A differentiated output o must be of a float dtype; k >= 0 names it
+ * ("for output k"), k < 0 does not. */
+jet_status jet_transform_check_float_output(const jet_type *o, const char *name, int64_t k)
+    JET_MUST_USE;
+
+/* The type of a Jacobian block: dtype dt, shape a.shape + b.shape
+ * (+ c.shape when c is not NULL); a rank over JET_MAX_RANK is
+ * INVALID_ARGUMENT naming the types of a and b. */
+jet_status jet_jacobian_type(jet_dtype dt, const jet_type *a, const jet_type *b,
+                             const jet_type *c, jet_type *out) JET_MUST_USE;
+
 /* Validates a complete graph (recursively into callees): parameter types,
  * operand ids (no forward references), attributes, result types equal to the
  * inferred ones, outputs defined, at least one output. When arg_types is

@@ -49,9 +49,8 @@ static jet_status too_many(const char *what, uint64_t n, uint32_t cap) {
                          n, what, cap);
 }
 
-/* out = a.shape + b.shape (+ c.shape when c), dtype given. */
-static jet_status concat_shapes(jet_dtype dt, const jet_type *a, const jet_type *b,
-                                const jet_type *c, jet_type *out) {
+jet_status jet_jacobian_type(jet_dtype dt, const jet_type *a, const jet_type *b,
+                             const jet_type *c, jet_type *out) {
   int32_t r = a->rank + b->rank + (c ? c->rank : 0);
   if (r > JET_MAX_RANK) {
     char ta[JET_TYPE_STR_MAX], tb[JET_TYPE_STR_MAX];
@@ -84,10 +83,9 @@ static const char *argnums_str(const jet_transform *t, int32_t bad, char *buf, s
   return buf;
 }
 
-/* holomorphic refused; argnums (empty = {0}) in range; differentiated
- * params float unless allow_int. */
-static jet_status check_argnums(const sig *s, const jet_transform *t, const char *name,
-                                const int32_t **argnums, uint32_t *n) {
+jet_status jet_transform_check_argnums(const jet_type *params, uint32_t n_params,
+                                      const jet_transform *t, const char *name,
+                                      const int32_t **argnums, uint32_t *n) {
   *argnums = t->n_argnums ? t->argnums : &k_default_argnum;
   *n = t->n_argnums ? t->n_argnums : 1;
   int32_t max = 0;
@@ -98,17 +96,17 @@ static jet_status check_argnums(const sig *s, const jet_transform *t, const char
       return jet_status_make(JET_INVALID_ARGUMENT,
                              "argnums=%s: negative argnums are not supported; name parameters "
                              "by their index 0..%" PRIu32,
-                             argnums_str(t, a, buf, sizeof buf), s->np ? s->np - 1 : 0);
+                             argnums_str(t, a, buf, sizeof buf), n_params ? n_params - 1 : 0);
     if (a > max) max = a;
   }
-  if ((uint32_t)max >= s->np)
+  if ((uint32_t)max >= n_params)
     return jet_status_make(JET_INVALID_ARGUMENT,
                            "differentiating with respect to argnums=%s requires at least %" PRId64
                            " positional arguments to be passed by the caller, but got only "
                            "%" PRIu32 " positional arguments.",
-                           argnums_str(t, max, buf, sizeof buf), (int64_t)max + 1, s->np);
+                           argnums_str(t, max, buf, sizeof buf), (int64_t)max + 1, n_params);
   for (uint32_t i = 0; i < *n && !t->allow_int; i++) {
-    const jet_type *p = &s->p[(*argnums)[i]];
+    const jet_type *p = &params[(*argnums)[i]];
     if (!jet_dtype_is_float(p->dtype))
       return jet_status_make(JET_INVALID_ARGUMENT,
                              "%s requires real-valued inputs (input dtype that is a sub-dtype of "
@@ -119,7 +117,7 @@ static jet_status check_argnums(const sig *s, const jet_transform *t, const char
   return NULL;
 }
 
-static jet_status check_holomorphic(const jet_transform *t) {
+jet_status jet_transform_check_holomorphic(const jet_transform *t) {
   if (!t->holomorphic) return NULL;
   return jet_status_make(JET_UNIMPLEMENTED,
                          "holomorphic=True needs complex dtypes, which jet does not have");
@@ -127,7 +125,7 @@ static jet_status check_holomorphic(const jet_transform *t) {
 
 /* The differentiated outputs must be float (grad; jacrev and hessian name
  * the output). */
-static jet_status check_float_out(const jet_type *o, const char *name, int64_t k) {
+jet_status jet_transform_check_float_output(const jet_type *o, const char *name, int64_t k) {
   if (jet_dtype_is_float(o->dtype)) return NULL;
   char which[48] = "";
   if (k >= 0) snprintf(which, sizeof which, " for output %" PRId64, k);
@@ -138,30 +136,34 @@ static jet_status check_float_out(const jet_type *o, const char *name, int64_t k
                          name, jet_dtype_name(o->dtype), which);
 }
 
-static jet_status apply_grad(const sig *s, const jet_transform *t, sig *d, uint32_t cap) {
-  const char *name = "grad";
-  JET_RETURN_IF_ERROR(check_holomorphic(t));
-  if (s->no == 0)
-    return jet_status_make(JET_INVALID_ARGUMENT, "%s of a function without outputs", name);
-  const jet_type *o0 = &s->o[0];
-  if (o0->rank != 0) {
+jet_status jet_transform_check_grad_output(const jet_type *out0, uint32_t n_outs,
+                                          const jet_transform *t) {
+  if (out0->rank != 0) {
     char sh[JET_TYPE_STR_MAX];
     return jet_status_make(JET_INVALID_ARGUMENT,
                            "Gradient only defined for scalar-output functions. Output had shape: "
                            "%s. To get the gradient, reduce the output to a scalar (reduce_sum), "
                            "or use jacrev or jacfwd to differentiate a function with a "
                            "non-scalar output.",
-                           shape_str(o0, sh, sizeof sh));
+                           shape_str(out0, sh, sizeof sh));
   }
-  if (!t->has_aux && s->no != 1)
+  if (!t->has_aux && n_outs != 1)
     return jet_status_make(JET_INVALID_ARGUMENT,
                            "Gradient only defined for scalar-output functions. The function has "
                            "%" PRIu32 " outputs; use has_aux to return auxiliary outputs.",
-                           s->no);
-  JET_RETURN_IF_ERROR(check_float_out(o0, name, -1));
+                           n_outs);
+  return jet_transform_check_float_output(out0, "grad", -1);
+}
+
+static jet_status apply_grad(const sig *s, const jet_transform *t, sig *d, uint32_t cap) {
+  const char *name = "grad";
+  JET_RETURN_IF_ERROR(jet_transform_check_holomorphic(t));
+  if (s->no == 0)
+    return jet_status_make(JET_INVALID_ARGUMENT, "%s of a function without outputs", name);
+  JET_RETURN_IF_ERROR(jet_transform_check_grad_output(&s->o[0], s->no, t));
   const int32_t *an;
   uint32_t na;
-  JET_RETURN_IF_ERROR(check_argnums(s, t, name, &an, &na));
+  JET_RETURN_IF_ERROR(jet_transform_check_argnums(s->p, s->np, t, name, &an, &na));
   uint32_t naux = t->has_aux ? s->no - 1 : 0;
   bool vag = t->kind == JET_TF_VALUE_AND_GRAD;
   uint64_t total = (uint64_t)na + naux + (vag ? 1 : 0);
@@ -169,7 +171,7 @@ static jet_status apply_grad(const sig *s, const jet_transform *t, sig *d, uint3
   memcpy(d->p, s->p, s->np * sizeof *d->p);
   d->np = s->np;
   uint32_t k = 0;
-  if (vag) d->o[k++] = *o0;
+  if (vag) d->o[k++] = s->o[0];
   if (vag)
     for (uint32_t i = 0; i < naux; i++) d->o[k++] = s->o[1 + i];
   for (uint32_t i = 0; i < na; i++) d->o[k++] = s->p[an[i]];
@@ -219,17 +221,17 @@ static jet_status apply_vjp(const sig *s, const jet_transform *t, sig *d, uint32
 /* jacfwd, jacrev, hessian. */
 static jet_status apply_jac(const sig *s, const jet_transform *t, sig *d, uint32_t cap) {
   const char *name = jet_transform_name(t->kind);
-  JET_RETURN_IF_ERROR(check_holomorphic(t));
+  JET_RETURN_IF_ERROR(jet_transform_check_holomorphic(t));
   if (s->no == 0)
     return jet_status_make(JET_INVALID_ARGUMENT, "%s of a function without outputs", name);
   uint32_t ndiff = t->has_aux ? 1 : s->no;
   uint32_t naux = s->no - ndiff;
   const int32_t *an;
   uint32_t na;
-  JET_RETURN_IF_ERROR(check_argnums(s, t, name, &an, &na));
+  JET_RETURN_IF_ERROR(jet_transform_check_argnums(s->p, s->np, t, name, &an, &na));
   bool rev = t->kind != JET_TF_JACFWD;
   for (uint32_t k = 0; rev && k < ndiff; k++)
-    JET_RETURN_IF_ERROR(check_float_out(&s->o[k], name, k));
+    JET_RETURN_IF_ERROR(jet_transform_check_float_output(&s->o[k], name, k));
   uint64_t per = t->kind == JET_TF_HESSIAN ? (uint64_t)na * na : na;
   uint64_t total = (uint64_t)ndiff * per + naux;
   if (total > cap) return too_many("outputs", total, cap);
@@ -241,10 +243,10 @@ static jet_status apply_jac(const sig *s, const jet_transform *t, sig *d, uint32
       const jet_type *pa = &s->p[an[i]];
       if (t->kind == JET_TF_HESSIAN) {
         for (uint32_t j = 0; j < na; j++)
-          JET_RETURN_IF_ERROR(concat_shapes(pa->dtype, &s->o[k], pa, &s->p[an[j]], &d->o[n++]));
+          JET_RETURN_IF_ERROR(jet_jacobian_type(pa->dtype, &s->o[k], pa, &s->p[an[j]], &d->o[n++]));
       } else {
         jet_dtype dt = rev ? pa->dtype : s->o[k].dtype;
-        JET_RETURN_IF_ERROR(concat_shapes(dt, &s->o[k], pa, NULL, &d->o[n++]));
+        JET_RETURN_IF_ERROR(jet_jacobian_type(dt, &s->o[k], pa, NULL, &d->o[n++]));
       }
     }
   }
