@@ -60,6 +60,7 @@
 #include "jet/text.h"
 #include "mem.h"
 #include "transforms/transforms.h"
+#include "graph_build.h"
 
 #define ADC_MAX 16          /* parameters / outputs of a checked graph */
 #define ADC_FULL_JAC 256    /* full FD Jacobian up to this many float inputs */
@@ -107,39 +108,12 @@ static inline adc_b adc_begin(const char *name) {
   if (!b.g) b.st = jet_status_oom("test graph");
   return b;
 }
-static inline jet_attr adc_int(const char *name, int64_t v) {
-  jet_attr a;
-  memset(&a, 0, sizeof a);
-  a.name = name;
-  a.kind = JET_ATTR_INT;
-  a.u.i = v;
-  return a;
-}
+static inline jet_attr adc_int(const char *name, int64_t v) { return gb_int(name, v); }
 static inline jet_attr adc_ints(const char *name, const int64_t *v, uint32_t n) {
-  jet_attr a;
-  memset(&a, 0, sizeof a);
-  a.name = name;
-  a.kind = JET_ATTR_INTS;
-  a.u.ints.v = v;
-  a.u.ints.n = n;
-  return a;
+  return gb_ints(name, v, n);
 }
-static inline jet_attr adc_bool(const char *name, bool v) {
-  jet_attr a;
-  memset(&a, 0, sizeof a);
-  a.name = name;
-  a.kind = JET_ATTR_BOOL;
-  a.u.b = v;
-  return a;
-}
-static inline jet_attr adc_dtype(const char *name, jet_dtype v) {
-  jet_attr a;
-  memset(&a, 0, sizeof a);
-  a.name = name;
-  a.kind = JET_ATTR_DTYPE;
-  a.u.dtype = v;
-  return a;
-}
+static inline jet_attr adc_bool(const char *name, bool v) { return gb_bool(name, v); }
+static inline jet_attr adc_dtype(const char *name, jet_dtype v) { return gb_dtype(name, v); }
 static inline jet_value adc_param(adc_b *b, jet_type t) {
   jet_value v = JET_NO_VALUE;
   if (!b->st) b->st = jet_graph_add_param(b->g, &t, &v);
@@ -162,13 +136,7 @@ static inline jet_value adc_op3(adc_b *b, jet_op op, jet_value x, jet_value y, j
 }
 /* A constant node holding data of type t (copied into the graph). */
 static inline jet_value adc_const(adc_b *b, jet_type t, const void *data) {
-  jet_attr a;
-  memset(&a, 0, sizeof a);
-  a.name = "value";
-  a.kind = JET_ATTR_LITERAL;
-  a.u.lit.type = t;
-  a.u.lit.data = data;
-  a.u.lit.nbytes = jet_type_nbytes(&t);
+  jet_attr a = gb_lit("value", t, data, jet_type_nbytes(&t));
   return adc_op(b, JET_OP_CONSTANT, NULL, 0, &a, 1);
 }
 static inline jet_value adc_scalar(adc_b *b, jet_dtype dt, double v) {
@@ -226,14 +194,7 @@ static inline void adc_dump(const jet_graph *g) {
   jet_strbuf_free(&sb);
 }
 
-static inline jet_transform adc_tf(jet_transform_kind kind) {
-  jet_transform t;
-  memset(&t, 0, sizeof t);
-  t.kind = kind;
-  t.axis_name = "";
-  t.spmd_axis_name = "";
-  return t;
-}
+static inline jet_transform adc_tf(jet_transform_kind kind) { return gb_transform(kind); }
 
 /* out = cleanup(transforms(copy of f)); optionally without the cleanup. */
 static inline jet_status adc_transform_ex(const jet_graph *f, const jet_transform *tfs, uint32_t n,

@@ -15,6 +15,42 @@
 #include "jet/text.h"
 #include "mem.h"
 #include "transforms/transforms.h"
+#include "graph_build.h"
+
+/* JAX's jacfwd docstring: f(x) = [x0, 5 x2, 4 x1^2 - 2 x2, x2 sin x0]. */
+#define AD_JAC_DOC_SRC \
+    "graph f(%0: f64[3]) {" \
+    "  %1 = slice[start_indices=[0], limit_indices=[1]] %0 : f64[1]" \
+    "  %2 = slice[start_indices=[1], limit_indices=[2]] %0 : f64[1]" \
+    "  %3 = slice[start_indices=[2], limit_indices=[3]] %0 : f64[1]" \
+    "  %4 = constant[value=f64[1]{5}] : f64[1]" \
+    "  %5 = mul %4, %3 : f64[1]" \
+    "  %6 = mul %2, %2 : f64[1]" \
+    "  %7 = constant[value=f64[]{4}] : f64[]" \
+    "  %8 = mul %7, %6 : f64[1]" \
+    "  %9 = constant[value=f64[]{2}] : f64[]" \
+    "  %10 = mul %9, %3 : f64[1]" \
+    "  %11 = sub %8, %10 : f64[1]" \
+    "  %12 = sin %1 : f64[1]" \
+    "  %13 = mul %3, %12 : f64[1]" \
+    "  %14 = concatenate[dimension=0] %1, %5, %11, %13 : f64[4]" \
+    "  return %14 }"
+
+/* JAX's hessian docstring: x0^3 - 2 x0 x1 - x1^6. */
+#define AD_HESS_DOC_SRC \
+    "graph f(%0: f64[2]) {" \
+    "  %1 = slice[start_indices=[0], limit_indices=[1]] %0 : f64[1]" \
+    "  %2 = slice[start_indices=[1], limit_indices=[2]] %0 : f64[1]" \
+    "  %3 = mul %1, %1 : f64[1]" \
+    "  %4 = mul %3, %1 : f64[1]" \
+    "  %5 = mul %1, %2 : f64[1]" \
+    "  %6 = constant[value=f64[]{2}] : f64[]" \
+    "  %7 = mul %6, %5 : f64[1]" \
+    "  %8 = integer_pow[y=6] %2 : f64[1]" \
+    "  %9 = sub %4, %7 : f64[1]" \
+    "  %10 = sub %9, %8 : f64[1]" \
+    "  %11 = reshape[new_sizes=[]] %10 : f64[]" \
+    "  return %11 }"
 
 static inline void ok(jet_status st) {
   if (st) {
@@ -31,14 +67,7 @@ static inline jet_graph *parse(const char *text) {
   return g;
 }
 
-static inline jet_transform tf(jet_transform_kind k) {
-  jet_transform t;
-  memset(&t, 0, sizeof t);
-  t.kind = k;
-  t.axis_name = "";
-  t.spmd_axis_name = "";
-  return t;
-}
+static inline jet_transform tf(jet_transform_kind k) { return gb_transform(k); }
 
 /* Applies transforms to a parsed copy of text; asserts success. */
 static inline jet_graph *xform(const char *text, const jet_transform *t, uint32_t n) {

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "exec.h"
+#include "graph_build.h"
 #include "jet/graph.h"
 #include "mem.h"
 
@@ -22,35 +23,16 @@
 #define TY(dt, ...) jet_type_make((dt), (int32_t)(sizeof(DIMS(__VA_ARGS__)) / 8), DIMS(__VA_ARGS__))
 #define SCALAR(dt) jet_type_scalar(dt)
 
-static inline jet_attr a_int(const char *name, int64_t v) {
-  jet_attr a = {.name = name, .kind = JET_ATTR_INT};
-  a.u.i = v;
-  return a;
-}
+static inline jet_attr a_int(const char *name, int64_t v) { return gb_int(name, v); }
 static inline jet_attr a_ints(const char *name, const int64_t *v, uint32_t n) {
-  jet_attr a = {.name = name, .kind = JET_ATTR_INTS};
-  a.u.ints.v = v;
-  a.u.ints.n = n;
-  return a;
+  return gb_ints(name, v, n);
 }
 #define A_INTS(name, ...) a_ints((name), DIMS(__VA_ARGS__), (uint32_t)(sizeof(DIMS(__VA_ARGS__)) / 8))
 #define A_NOINTS(name) a_ints((name), NULL, 0)
-static inline jet_attr a_dtype(const char *name, jet_dtype d) {
-  jet_attr a = {.name = name, .kind = JET_ATTR_DTYPE};
-  a.u.dtype = d;
-  return a;
-}
-static inline jet_attr a_bool(const char *name, bool b) {
-  jet_attr a = {.name = name, .kind = JET_ATTR_BOOL};
-  a.u.b = b;
-  return a;
-}
+static inline jet_attr a_dtype(const char *name, jet_dtype d) { return gb_dtype(name, d); }
+static inline jet_attr a_bool(const char *name, bool b) { return gb_bool(name, b); }
 static inline jet_attr a_lit(const char *name, jet_type t, const void *data) {
-  jet_attr a = {.name = name, .kind = JET_ATTR_LITERAL};
-  a.u.lit.type = t;
-  a.u.lit.data = data;
-  a.u.lit.nbytes = jet_type_nbytes(&t);
-  return a;
+  return gb_lit(name, t, data, jet_type_nbytes(&t));
 }
 
 /* Fails the test with the status message when st is not OK. */

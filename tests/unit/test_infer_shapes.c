@@ -13,73 +13,7 @@
 
 #include "jet/infer.h"
 
-#define TYPES(...)                 \
-  (const jet_type[]){__VA_ARGS__}, \
-      (uint32_t)(sizeof((const jet_type[]){__VA_ARGS__}) / sizeof(jet_type))
-#define ATTRS(...)                 \
-  (const jet_attr[]){__VA_ARGS__}, \
-      (uint32_t)(sizeof((const jet_attr[]){__VA_ARGS__}) / sizeof(jet_attr))
-#define IL(...)                   \
-  (const int64_t[]){__VA_ARGS__}, \
-      (uint32_t)(sizeof((const int64_t[]){__VA_ARGS__}) / sizeof(int64_t))
-#define NONE NULL, 0
-
-/* "2,3" -> dims {2,3}; "" -> rank 0. */
-static jet_type ty(jet_dtype d, const char *dims) {
-  jet_type t;
-  memset(&t, 0, sizeof t);
-  t.dtype = d;
-  const char *p = dims;
-  while (*p) {
-    char *end;
-    t.dims[t.rank++] = strtoll(p, &end, 10);
-    p = *end == ',' ? end + 1 : end;
-  }
-  return t;
-}
-
-static jet_attr a_int(const char *name, int64_t v) {
-  jet_attr a = {.name = name, .kind = JET_ATTR_INT};
-  a.u.i = v;
-  return a;
-}
-static jet_attr a_ints(const char *name, const int64_t *v, uint32_t n) {
-  jet_attr a = {.name = name, .kind = JET_ATTR_INTS};
-  a.u.ints.v = v;
-  a.u.ints.n = n;
-  return a;
-}
-static jet_attr a_dtype(const char *name, jet_dtype d) {
-  jet_attr a = {.name = name, .kind = JET_ATTR_DTYPE};
-  a.u.dtype = d;
-  return a;
-}
-static jet_attr a_bool(const char *name, bool b) {
-  jet_attr a = {.name = name, .kind = JET_ATTR_BOOL};
-  a.u.b = b;
-  return a;
-}
-static jet_attr a_lit(const char *name, jet_type t, const void *data, size_t nbytes) {
-  jet_attr a = {.name = name, .kind = JET_ATTR_LITERAL};
-  a.u.lit.type = t;
-  a.u.lit.data = data;
-  a.u.lit.nbytes = nbytes;
-  return a;
-}
-
-static void bad_case(jet_op op, const jet_type *in, uint32_t n_in, const jet_attr *at,
-                     uint32_t n_at, jet_code code, const char *substr) {
-  jet_type res[4];
-  uint32_t n = 99;
-  jet_status st = jet_infer(op, in, n_in, at, n_at, NULL, NULL, 0, res, 4, &n);
-  if (!st) fail_msg("%s: expected error containing '%s', got success", jet_op_name(op), substr);
-  if (jet_status_code(st) != code || !strstr(jet_status_message(st), substr)) {
-    fail_msg("%s: expected %s '%s', got %s '%s'", jet_op_name(op), jet_code_name(code), substr,
-             jet_code_name(jet_status_code(st)), jet_status_message(st));
-  }
-  assert_int_equal(n, 0);
-  jet_status_free(st);
-}
+#include "infer_case.h"
 
 #define F32 JET_F32
 #define F64 JET_F64

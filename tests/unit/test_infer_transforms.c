@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "jet/infer.h"
+#include "graph_build.h"
 
 #define CAP 64
 
@@ -52,14 +53,7 @@ static void expect_err(jet_status st, jet_code code, const char *needle) {
   jet_status_free(st);
 }
 
-static jet_transform tfk(jet_transform_kind k) {
-  jet_transform t;
-  memset(&t, 0, sizeof t);
-  t.kind = k;
-  t.axis_name = "";
-  t.spmd_axis_name = "";
-  return t;
-}
+static jet_transform tfk(jet_transform_kind k) { return gb_transform(k); }
 
 static const jet_dtype F = JET_F32;
 
@@ -279,13 +273,7 @@ static void test_compositions(void **state) {
 
 static jet_transform vmap_tf(const jet_axis_spec *in, uint32_t n_in, const jet_axis_spec *out,
                              uint32_t n_out, int64_t size) {
-  jet_transform t = tfk(JET_TF_VMAP);
-  t.in_axes = in;
-  t.n_in_axes = n_in;
-  t.out_axes = out;
-  t.n_out_axes = n_out;
-  t.axis_size = size;
-  return t;
+  return gb_vmap(in, n_in, out, n_out, size);
 }
 
 static jet_status apply_args(const jet_type *p, uint32_t np, const jet_type *o, uint32_t no,

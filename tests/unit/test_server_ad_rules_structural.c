@@ -23,36 +23,15 @@
 #include "jet/graph.h"
 #include "mem.h"
 #include "transforms/ad/ad.h"
+#include "graph_build.h"
 
 #define MAXP 4
 #define DIMS(...) ((const int64_t[]){__VA_ARGS__})
 #define NDIMS(...) ((int32_t)(sizeof(DIMS(__VA_ARGS__)) / sizeof(int64_t)))
 #define TY(dt, ...) jet_type_make((dt), NDIMS(__VA_ARGS__), DIMS(__VA_ARGS__))
 #define F64(...) TY(JET_F64, __VA_ARGS__)
-#define AI(name, ...) a_ints((name), DIMS(__VA_ARGS__), (uint32_t)NDIMS(__VA_ARGS__))
-#define ANONE(name) a_ints((name), NULL, 0)
-
-static jet_attr a_ints(const char *name, const int64_t *v, uint32_t n) {
-  jet_attr a = {.name = name, .kind = JET_ATTR_INTS};
-  a.u.ints.v = v;
-  a.u.ints.n = n;
-  return a;
-}
-static jet_attr a_int(const char *name, int64_t v) {
-  jet_attr a = {.name = name, .kind = JET_ATTR_INT};
-  a.u.i = v;
-  return a;
-}
-static jet_attr a_bool(const char *name, bool v) {
-  jet_attr a = {.name = name, .kind = JET_ATTR_BOOL};
-  a.u.b = v;
-  return a;
-}
-static jet_attr a_dtype(const char *name, jet_dtype v) {
-  jet_attr a = {.name = name, .kind = JET_ATTR_DTYPE};
-  a.u.dtype = v;
-  return a;
-}
+#define AI(name, ...) gb_ints((name), DIMS(__VA_ARGS__), (uint32_t)NDIMS(__VA_ARGS__))
+#define ANONE(name) gb_ints((name), NULL, 0)
 
 static void expect_ok(jet_status st) {
   if (st) {
@@ -389,9 +368,9 @@ static void slice_cases(bool *seen) {
     {"dynamic_update_slice update only", JET_OP_DYNAMIC_UPDATE_SLICE, 4,
      {F64(4, 5), F64(2, 3), I32S, I32S}, {NULL, NULL, idx_dyn1, idx_dyn1}, {{0}}, 0, 1, 0},
     {"concatenate", JET_OP_CONCATENATE, 3, {F64(2, 3), F64(2, 1), F64(2, 4)}, {0},
-     {a_int("dimension", 1)}, 1, 0, 0},
+     {gb_int("dimension", 1)}, 1, 0, 0},
     {"concatenate middle frozen", JET_OP_CONCATENATE, 3, {F64(2, 3), F64(1, 3), F64(3, 3)}, {0},
-     {a_int("dimension", 0)}, 1, 2, 0},
+     {gb_int("dimension", 0)}, 1, 2, 0},
     {"pad negative interior", JET_OP_PAD, 2, {F64(3, 4), {JET_F64, 0, {0}}}, {0},
      {AI("padding_config", 1, -1, 1, -1, 2, 2)}, 1, 0, 0},
     {"pad crop both", JET_OP_PAD, 2, {F64(4, 5), {JET_F64, 0, {0}}}, {0},
@@ -408,7 +387,7 @@ static void gather_cases(bool *seen) {
   op_case tab[] = {
     {"gather rows clip", JET_OP_GATHER, 2, {F64(5, 4), TY(JET_I32, 3, 1)}, {NULL, gidx1},
      {AI("offset_dims", 1), AI("collapsed_slice_dims", 0), AI("start_index_map", 0),
-      AI("slice_sizes", 1, 4), a_int("mode", 0)},
+      AI("slice_sizes", 1, 4), gb_int("mode", 0)},
      5, 0, 0},
     {"gather windows clip", JET_OP_GATHER, 2, {F64(5, 6), TY(JET_I32, 4, 2)}, {NULL, gidx2},
      {AI("offset_dims", 1, 2), ANONE("collapsed_slice_dims"), AI("start_index_map", 0, 1),
@@ -416,15 +395,15 @@ static void gather_cases(bool *seen) {
      4, 0, 0},
     {"gather windows fill", JET_OP_GATHER, 2, {F64(5, 6), TY(JET_I32, 4, 2)}, {NULL, gidx2},
      {AI("offset_dims", 1, 2), ANONE("collapsed_slice_dims"), AI("start_index_map", 0, 1),
-      AI("slice_sizes", 2, 3), a_int("mode", 1)},
+      AI("slice_sizes", 2, 3), gb_int("mode", 1)},
      5, 0, 0},
     {"gather fill permuted map", JET_OP_GATHER, 2, {F64(6, 5), TY(JET_I64, 4, 2)}, {NULL, gidx2},
      {AI("offset_dims", 0), AI("collapsed_slice_dims", 1), AI("start_index_map", 1, 0),
-      AI("slice_sizes", 3, 1), a_int("mode", 1)},
+      AI("slice_sizes", 3, 1), gb_int("mode", 1)},
      5, 0, 0},
     {"gather fill u8 indices", JET_OP_GATHER, 2, {F64(5, 4), TY(JET_U8, 2, 2)}, {NULL, gidx4},
      {AI("offset_dims", 1), AI("collapsed_slice_dims", 0), AI("start_index_map", 0, 1),
-      AI("slice_sizes", 1, 3), a_int("mode", 1)},
+      AI("slice_sizes", 1, 3), gb_int("mode", 1)},
      5, 0, 0},
     {"gather batching", JET_OP_GATHER, 2, {F64(2, 5, 3), TY(JET_I32, 2, 1)}, {NULL, gidx3},
      {AI("offset_dims", 1), AI("collapsed_slice_dims", 1), AI("start_index_map", 1),
@@ -439,12 +418,12 @@ static void gather_cases(bool *seen) {
     {"scatter-add clip repeated", JET_OP_SCATTER_ADD, 3, {F64(5, 3), TY(JET_I32, 4, 1), F64(4, 3)},
      {NULL, sidx2, NULL},
      {AI("update_window_dims", 1), AI("inserted_window_dims", 0),
-      AI("scatter_dims_to_operand_dims", 0), a_int("mode", 0)},
+      AI("scatter_dims_to_operand_dims", 0), gb_int("mode", 0)},
      4, 0, 0},
     {"scatter-add windows drop", JET_OP_SCATTER_ADD, 3,
      {F64(5, 4), TY(JET_I32, 4, 2), F64(2, 2, 4)}, {NULL, sidx3, NULL},
      {AI("update_window_dims", 0, 1), ANONE("inserted_window_dims"),
-      AI("scatter_dims_to_operand_dims", 0, 1), a_int("mode", 1)},
+      AI("scatter_dims_to_operand_dims", 0, 1), gb_int("mode", 1)},
      4, 0, 0},
     {"scatter-add updates only", JET_OP_SCATTER_ADD, 3, {F64(5, 3), TY(JET_I32, 4, 1), F64(4, 3)},
      {NULL, sidx1, NULL},
@@ -478,15 +457,15 @@ static void reduce_cases(bool *seen) {
     {"reduce_prod random", JET_OP_REDUCE_PROD, 1, {F64(4, 7)}, {0}, {AI("axes", -1)}, 1, 0, 0},
     {"reduce_prod two zeros", JET_OP_REDUCE_PROD, 1, {F64(7)}, {prod_two_zeros}, {AI("axes", 0)},
      1, 0, 0},
-    {"argmax", JET_OP_ARGMAX, 1, {F64(3, 4)}, {0}, {AI("axes", 1), a_dtype("index_dtype", JET_I32)},
+    {"argmax", JET_OP_ARGMAX, 1, {F64(3, 4)}, {0}, {AI("axes", 1), gb_dtype("index_dtype", JET_I32)},
      2, 0, 0},
-    {"argmin", JET_OP_ARGMIN, 1, {F64(3, 4)}, {0}, {AI("axes", 0), a_dtype("index_dtype", JET_I64)},
+    {"argmin", JET_OP_ARGMIN, 1, {F64(3, 4)}, {0}, {AI("axes", 0), gb_dtype("index_dtype", JET_I64)},
      2, 0, 0},
-    {"cumsum", JET_OP_CUMSUM, 1, {F64(3, 4)}, {0}, {a_int("axis", 1)}, 1, 0, 0},
+    {"cumsum", JET_OP_CUMSUM, 1, {F64(3, 4)}, {0}, {gb_int("axis", 1)}, 1, 0, 0},
     {"cumsum reverse", JET_OP_CUMSUM, 1, {F64(3, 4)}, {0},
-     {a_int("axis", 0), a_bool("reverse", true)}, 2, 0, 0},
+     {gb_int("axis", 0), gb_bool("reverse", true)}, 2, 0, 0},
     {"cumsum negative axis", JET_OP_CUMSUM, 1, {F64(2, 3, 4)}, {0},
-     {a_int("axis", -2), a_bool("reverse", false)}, 2, 0, 0},
+     {gb_int("axis", -2), gb_bool("reverse", false)}, 2, 0, 0},
   };
   run_table(tab, sizeof tab / sizeof tab[0], seen);
 }
@@ -519,7 +498,7 @@ static void dot_cases(bool *seen) {
      {AI("lhs_contracting_dimensions", 1), AI("rhs_contracting_dimensions", 0)}, 2, 1, 0},
     {"dot f32 preferred f64", JET_OP_DOT_GENERAL, 2, {TY(JET_F32, 3, 4), TY(JET_F32, 4, 2)}, {0},
      {AI("lhs_contracting_dimensions", 1), AI("rhs_contracting_dimensions", 0),
-      a_dtype("preferred_element_type", JET_F64)},
+      gb_dtype("preferred_element_type", JET_F64)},
      3, 0, 1e-3},
   };
   run_table(tab, sizeof tab / sizeof tab[0], seen);
@@ -533,7 +512,7 @@ static void dot_cases(bool *seen) {
 static void check_ties(jet_op op, const double *xd, bool all) {
   const jet_type xt = F64(2, 4);
   int64_t axes_all[2] = {0, 1}, axes_row[1] = {1};
-  op_case c = {"ties", op, 1, {xt}, {xd}, {a_ints("axes", all ? axes_all : axes_row, all ? 2 : 1)},
+  op_case c = {"ties", op, 1, {xt}, {xd}, {gb_ints("axes", all ? axes_all : axes_row, all ? 2 : 1)},
                1, 0, 0};
   jet_graph *g = build(&c);
   jet_graph *j = NULL, *vg = NULL;

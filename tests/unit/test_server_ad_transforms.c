@@ -84,24 +84,7 @@ static void test_mixed_composition(void **state) {
   jet_graph_destroy(g);
 }
 
-/* JAX's jacfwd docstring: f(x) = [x0, 5 x2, 4 x1^2 - 2 x2, x2 sin x0]. */
-static const char *k_jac_src =
-    "graph f(%0: f64[3]) {"
-    "  %1 = slice[start_indices=[0], limit_indices=[1]] %0 : f64[1]"
-    "  %2 = slice[start_indices=[1], limit_indices=[2]] %0 : f64[1]"
-    "  %3 = slice[start_indices=[2], limit_indices=[3]] %0 : f64[1]"
-    "  %4 = constant[value=f64[1]{5}] : f64[1]"
-    "  %5 = mul %4, %3 : f64[1]"
-    "  %6 = mul %2, %2 : f64[1]"
-    "  %7 = constant[value=f64[]{4}] : f64[]"
-    "  %8 = mul %7, %6 : f64[1]"
-    "  %9 = constant[value=f64[]{2}] : f64[]"
-    "  %10 = mul %9, %3 : f64[1]"
-    "  %11 = sub %8, %10 : f64[1]"
-    "  %12 = sin %1 : f64[1]"
-    "  %13 = mul %3, %12 : f64[1]"
-    "  %14 = concatenate[dimension=0] %1, %5, %11, %13 : f64[4]"
-    "  return %14 }";
+static const char *k_jac_src = AD_JAC_DOC_SRC;
 
 static void test_jacfwd_jacrev(void **state) {
   (void)state;
@@ -170,20 +153,7 @@ static void test_jac_multi(void **state) {
 /* JAX's hessian docstring: x0^3 - 2 x0 x1 - x1^6 at [1, 2]. */
 static void test_hessian(void **state) {
   (void)state;
-  const char *src =
-      "graph f(%0: f64[2]) {"
-      "  %1 = slice[start_indices=[0], limit_indices=[1]] %0 : f64[1]"
-      "  %2 = slice[start_indices=[1], limit_indices=[2]] %0 : f64[1]"
-      "  %3 = mul %1, %1 : f64[1]"
-      "  %4 = mul %3, %1 : f64[1]"
-      "  %5 = mul %1, %2 : f64[1]"
-      "  %6 = constant[value=f64[]{2}] : f64[]"
-      "  %7 = mul %6, %5 : f64[1]"
-      "  %8 = integer_pow[y=6] %2 : f64[1]"
-      "  %9 = sub %4, %7 : f64[1]"
-      "  %10 = sub %9, %8 : f64[1]"
-      "  %11 = reshape[new_sizes=[]] %10 : f64[]"
-      "  return %11 }";
+  const char *src = AD_HESS_DOC_SRC;
   jet_transform t = tf(JET_TF_HESSIAN);
   jet_graph *g = xform(src, &t, 1);
   check_signature(src, &t, 1, g);

@@ -30,6 +30,7 @@
 #include "jet/graph.h"
 #include "mem.h"
 #include "transforms/batch/batch.h"
+#include "graph_build.h"
 
 #define NB JET_NOT_BATCHED
 #define B 4
@@ -323,16 +324,7 @@ static void check_case(const opspec *s, const jet_type *pt, const int32_t *bd, u
   int32_t oax = (int32_t)(counter % (unsigned)(rt->rank + 1));
   oa.mapped = true;
   oa.axis = (counter & 2) ? oax - (rt->rank + 1) : oax;
-  jet_transform t;
-  memset(&t, 0, sizeof t);
-  t.kind = JET_TF_VMAP;
-  t.n_in_axes = nops;
-  t.in_axes = ia;
-  t.n_out_axes = 1;
-  t.out_axes = &oa;
-  t.axis_size = B;
-  t.axis_name = "";
-  t.spmd_axis_name = "";
+  jet_transform t = gb_vmap(ia, nops, &oa, 1, B);
   jet_graph *h = NULL;
   check_ok(jet_batch_vmap(f, &t, &h), what);
   jet_buf vouts[1];
@@ -554,16 +546,7 @@ static void test_first(void **state) {
  * random data of h's param types; returns h. */
 static jet_graph *check_vmap(const jet_graph *g, const jet_axis_spec *ia, const jet_axis_spec *oa,
                              int64_t size, const dom *doms) {
-  jet_transform t;
-  memset(&t, 0, sizeof t);
-  t.kind = JET_TF_VMAP;
-  t.n_in_axes = g->n_params;
-  t.in_axes = ia;
-  t.n_out_axes = g->n_outputs;
-  t.out_axes = oa;
-  t.axis_size = size;
-  t.axis_name = "";
-  t.spmd_axis_name = "";
+  jet_transform t = gb_vmap(ia, g->n_params, oa, g->n_outputs, size);
   jet_graph *h = NULL;
   check_ok(jet_batch_vmap(g, &t, &h), "vmap");
   uint32_t np = h->n_params, no = h->n_outputs;

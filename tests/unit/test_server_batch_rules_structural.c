@@ -28,6 +28,7 @@
 #include "jet/graph.h"
 #include "mem.h"
 #include "transforms/batch/batch.h"
+#include "graph_build.h"
 
 #define MAXP 5
 #define DIMS(...) ((const int64_t[]){__VA_ARGS__})
@@ -265,16 +266,7 @@ static jet_graph *check_vmap(const bcase *c, const jet_graph *f, const int32_t *
     in_axes[i].mapped = axes[i] != JET_NOT_BATCHED;
     in_axes[i].axis = in_axes[i].mapped ? axes[i] : 0;
   }
-  jet_transform t;
-  memset(&t, 0, sizeof t);
-  t.kind = JET_TF_VMAP;
-  t.n_in_axes = f->n_params;
-  t.in_axes = in_axes;
-  t.n_out_axes = 1;
-  t.out_axes = &out_axis;
-  t.axis_size = B;
-  t.axis_name = "";
-  t.spmd_axis_name = "";
+  jet_transform t = gb_vmap(in_axes, f->n_params, &out_axis, 1, B);
   jet_graph *g = NULL;
   expect_ok(jet_batch_vmap(f, &t, &g), c->what);
   jet_buf args[MAXP], outs[1];

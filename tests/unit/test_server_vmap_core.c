@@ -39,13 +39,7 @@ static void take(const double *x, const jet_type *t, int ax, int64_t b, double *
 
 static jet_transform vm(const jet_axis_spec *in, uint32_t n_in, const jet_axis_spec *out,
                         uint32_t n_out, int64_t size) {
-  jet_transform t = tf(JET_TF_VMAP);
-  t.in_axes = in;
-  t.n_in_axes = n_in;
-  t.out_axes = out;
-  t.n_out_axes = n_out;
-  t.axis_size = size;
-  return t;
+  return gb_vmap(in, n_in, out, n_out, size);
 }
 
 /* vmap(inner(src)) against a loop of inner(src) over B examples. in_ax /
@@ -319,40 +313,8 @@ static void test_grad_of_vmap(void **state) {
   jet_graph_destroy(g);
 }
 
-/* JAX's jacfwd docstring: f(x) = [x0, 5 x2, 4 x1^2 - 2 x2, x2 sin x0]. */
-static const char *k_jac_src =
-    "graph f(%0: f64[3]) {"
-    "  %1 = slice[start_indices=[0], limit_indices=[1]] %0 : f64[1]"
-    "  %2 = slice[start_indices=[1], limit_indices=[2]] %0 : f64[1]"
-    "  %3 = slice[start_indices=[2], limit_indices=[3]] %0 : f64[1]"
-    "  %4 = constant[value=f64[1]{5}] : f64[1]"
-    "  %5 = mul %4, %3 : f64[1]"
-    "  %6 = mul %2, %2 : f64[1]"
-    "  %7 = constant[value=f64[]{4}] : f64[]"
-    "  %8 = mul %7, %6 : f64[1]"
-    "  %9 = constant[value=f64[]{2}] : f64[]"
-    "  %10 = mul %9, %3 : f64[1]"
-    "  %11 = sub %8, %10 : f64[1]"
-    "  %12 = sin %1 : f64[1]"
-    "  %13 = mul %3, %12 : f64[1]"
-    "  %14 = concatenate[dimension=0] %1, %5, %11, %13 : f64[4]"
-    "  return %14 }";
-
-/* JAX's hessian docstring: x0^3 - 2 x0 x1 - x1^6. */
-static const char *k_hess_src =
-    "graph f(%0: f64[2]) {"
-    "  %1 = slice[start_indices=[0], limit_indices=[1]] %0 : f64[1]"
-    "  %2 = slice[start_indices=[1], limit_indices=[2]] %0 : f64[1]"
-    "  %3 = mul %1, %1 : f64[1]"
-    "  %4 = mul %3, %1 : f64[1]"
-    "  %5 = mul %1, %2 : f64[1]"
-    "  %6 = constant[value=f64[]{2}] : f64[]"
-    "  %7 = mul %6, %5 : f64[1]"
-    "  %8 = integer_pow[y=6] %2 : f64[1]"
-    "  %9 = sub %4, %7 : f64[1]"
-    "  %10 = sub %9, %8 : f64[1]"
-    "  %11 = reshape[new_sizes=[]] %10 : f64[]"
-    "  return %11 }";
+static const char *k_jac_src = AD_JAC_DOC_SRC;
+static const char *k_hess_src = AD_HESS_DOC_SRC;
 
 static void test_jacobians(void **state) {
   (void)state;

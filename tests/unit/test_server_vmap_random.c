@@ -66,49 +66,9 @@ typedef struct prog {
   uint32_t n_params;
 } prog;
 
-static const jet_type *ty(prog *p, jet_value v) {
-  static const jet_type dummy = {.dtype = JET_F64};
-  const jet_type *t = p->b.st ? NULL : jet_graph_value_type(p->b.g, v);
-  return t ? t : &dummy;
-}
-static int64_t numel(prog *p, jet_value v) { return jet_type_numel(ty(p, v)); }
-static int rnd(prog *p, int n) { return (int)adc_randint(&p->r, 0, n - 1); }
-static void push(prog *p, jet_value v) {
-  if (!p->b.st && p->n < POOL) p->v[p->n++] = v;
-}
-static jet_value pick(prog *p) {
-  int k = rnd(p, 3) ? (int)p->n - 1 - rnd(p, p->n < 4 ? (int)p->n : 4) : rnd(p, (int)p->n);
-  return p->v[k];
-}
-static jet_value pick_like(prog *p, jet_value x) {
-  jet_value c[POOL];
-  int n = 0;
-  for (uint32_t i = 0; i < p->n; i++)
-    if (jet_type_equal(ty(p, p->v[i]), ty(p, x))) c[n++] = p->v[i];
-  return n ? c[rnd(p, n)] : x;
-}
-static jet_value cf(prog *p, double v) { return adc_scalar(&p->b, p->dt, v); }
-static jet_value op1(prog *p, jet_op op, jet_value x) { return adc_op1(&p->b, op, x); }
-static jet_value op2(prog *p, jet_op op, jet_value x, jet_value y) { return adc_op2(&p->b, op, x, y); }
-static jet_value opa(prog *p, jet_op op, const jet_value *x, uint32_t n, const jet_attr *a, uint32_t na) {
-  return adc_op(&p->b, op, x, n, a, na);
-}
-static jet_value pos(prog *p, jet_value x) { return op2(p, JET_OP_ADD, op1(p, JET_OP_SQUARE, x), cf(p, 0.5)); }
-
-static jet_value reduce_all(prog *p, jet_value x) {
-  int64_t axes[JET_MAX_RANK];
-  int32_t r = ty(p, x)->rank;
-  if (!r) return x;
-  for (int32_t d = 0; d < r; d++) axes[d] = d;
-  jet_attr a = adc_ints("axes", axes, (uint32_t)r);
-  return opa(p, JET_OP_REDUCE_SUM, &x, 1, &a, 1);
-}
-static jet_value ensure_rank1(prog *p, jet_value x) {
-  if (ty(p, x)->rank) return x;
-  int64_t shape[1] = {3};
-  jet_attr a[2] = {adc_ints("shape", shape, 1), adc_ints("broadcast_dimensions", NULL, 0)};
-  return opa(p, JET_OP_BROADCAST_IN_DIM, &x, 1, a, 2);
-}
+#define RP_DTYPE(p) ((p)->dt)
+#define RP_RANK1_DIM 3
+#include "random_prog.h"
 
 static jet_value step_unary(prog *p, jet_value x) {
   switch (rnd(p, 12)) {
@@ -390,25 +350,7 @@ static void build(prog *p, uint64_t seed, bool *used) {
   p->k1 = param(p, jet_type_scalar(JET_I32), -1, 4);
   int64_t ishape[2] = {4, 1};
   p->idx = param(p, jet_type_make(JET_I32, 2, ishape), -1, 4);
-  int steps = 8 + rnd(p, 10);
-  for (int s = 0; s < steps && !p->b.st; s++) {
-    int kind = rnd(p, 4) == 0 ? K_UNARY : rnd(p, K_COUNT);
-    jet_value x = pick(p), y = JET_NO_VALUE;
-    if (kind == K_UNARY) {
-      y = step_unary(p, x);
-    } else if (kind == K_BINARY) {
-      y = step_binary(p, x, pick_like(p, x));
-    } else if (kind == K_SCALAR_BCAST) {
-      if (!ty(p, x)->rank) continue;
-      jet_value sc = op1(p, JET_OP_SIN, reduce_all(p, pick(p)));
-      y = rnd(p, 2) ? step_binary(p, x, sc) : step_binary(p, sc, x);
-    } else {
-      y = step_structural(p, kind, x);
-    }
-    if (y == JET_NO_VALUE || p->b.st) continue;
-    used[kind] = true;
-    push(p, y);
-  }
+  rp_steps(p, used, K_COUNT, reduce_all);
   /* outputs: the last value; mostly a scalar summary of others; sometimes
    * a parameter itself or a value of no parameter */
   jet_value outs[4];

@@ -13,38 +13,7 @@
 
 #include "jet/infer.h"
 
-#define IL(...)                   \
-  (const int64_t[]){__VA_ARGS__}, \
-      (uint32_t)(sizeof((const int64_t[]){__VA_ARGS__}) / sizeof(int64_t))
-#define NONE NULL, 0
-
-/* "2,3" -> dims {2,3}; "" -> rank 0. */
-static jet_type ty(jet_dtype d, const char *dims) {
-  jet_type t;
-  memset(&t, 0, sizeof t);
-  t.dtype = d;
-  const char *p = dims;
-  while (*p) {
-    char *end;
-    t.dims[t.rank++] = strtoll(p, &end, 10);
-    p = *end == ',' ? end + 1 : end;
-  }
-  return t;
-}
-
-static jet_attr a_ints(const char *name, const int64_t *v, uint32_t n) {
-  jet_attr a = {.name = name, .kind = JET_ATTR_INTS};
-  a.u.ints.v = v;
-  a.u.ints.n = n;
-  return a;
-}
-static jet_attr a_lit(const char *name, jet_type t, const void *data, size_t nbytes) {
-  jet_attr a = {.name = name, .kind = JET_ATTR_LITERAL};
-  a.u.lit.type = t;
-  a.u.lit.data = data;
-  a.u.lit.nbytes = nbytes;
-  return a;
-}
+#include "infer_case.h"
 
 #define F32 JET_F32
 #define I32 JET_I32

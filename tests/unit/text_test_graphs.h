@@ -8,48 +8,15 @@
 
 #include "jet/graph.h"
 #include "jet/ops.h"
+#include "graph_build.h"
 
 static inline jet_type tg_type(jet_dtype dt, int32_t rank, int64_t d0, int64_t d1) {
-  int64_t dims[2] = {d0, d1};
-  return jet_type_make(dt, rank, dims);
+  return gb_type2(dt, rank, d0, d1);
 }
-
-static inline jet_attr tg_ints(const char *name, const int64_t *v, uint32_t n) {
-  jet_attr a;
-  memset(&a, 0, sizeof a);
-  a.name = name;
-  a.kind = JET_ATTR_INTS;
-  a.u.ints.v = v;
-  a.u.ints.n = n;
-  return a;
-}
-
-static inline jet_attr tg_int(const char *name, int64_t v) {
-  jet_attr a;
-  memset(&a, 0, sizeof a);
-  a.name = name;
-  a.kind = JET_ATTR_INT;
-  a.u.i = v;
-  return a;
-}
-
-static inline jet_attr tg_dtype(const char *name, jet_dtype v) {
-  jet_attr a;
-  memset(&a, 0, sizeof a);
-  a.name = name;
-  a.kind = JET_ATTR_DTYPE;
-  a.u.dtype = v;
-  return a;
-}
-
-static inline jet_attr tg_bool(const char *name, bool v) {
-  jet_attr a;
-  memset(&a, 0, sizeof a);
-  a.name = name;
-  a.kind = JET_ATTR_BOOL;
-  a.u.b = v;
-  return a;
-}
+#define tg_ints gb_ints
+#define tg_int gb_int
+#define tg_dtype gb_dtype
+#define tg_bool gb_bool
 
 /* The first dtype of the op's mask in order of preference. */
 static inline jet_dtype tg_pick_dtype(jet_op op) {
@@ -205,14 +172,7 @@ static inline jet_status tg_build_op_graph(jet_op op, jet_graph **out) {
       at[na++] = tg_dtype("preferred_element_type", JET_F32);
       break;
     case JET_OP_CONSTANT: {
-      jet_attr a;
-      memset(&a, 0, sizeof a);
-      a.name = "value";
-      a.kind = JET_ATTR_LITERAL;
-      a.u.lit.type = tg_type(JET_F32, 2, 2, 2);
-      a.u.lit.data = cdata;
-      a.u.lit.nbytes = sizeof cdata;
-      at[na++] = a;
+      at[na++] = gb_lit("value", tg_type(JET_F32, 2, 2, 2), cdata, sizeof cdata);
       break;
     }
     case JET_OP_CALL: {
