@@ -46,23 +46,64 @@ void jet_array_release(jet_array *arr) {
 
 jet_status jet_array_free(jet_array *arr) {
   if (!arr) return NULL;
-  Jet__V1__DeleteArrayRequest req = JET__V1__DELETE_ARRAY_REQUEST__INIT;
-  Jet__V1__ArrayHandle h = JET__V1__ARRAY_HANDLE__INIT;
-  Jet__V1__ArrayHandle *hp = &h;
-  h.id = arr->id;
-  req.n_handles = 1;
-  req.handles = &hp;
+  return jet_arrays_free(&arr, 1);
+}
+
+jet_status jet_arrays_free(jet_array *const *arrs, size_t n) {
+  if (n == 0) return NULL;
+  if (!arrs) return jet_status_make(JET_INVALID_ARGUMENT, "jet_arrays_free: NULL list");
+  jet_client *c = NULL;
+  size_t live = 0;
+  for (size_t i = 0; i < n; i++)
+    if (arrs[i]) {
+      if (c && arrs[i]->client != c) {
+        /* Mixed clients: one RPC per array. */
+        jet_status st = NULL;
+        for (size_t k = 0; k < n; k++) {
+          jet_status s = jet_arrays_free(&arrs[k], arrs[k] ? 1 : 0);
+          if (!st) st = s; else jet_status_free(s);
+        }
+        return st;
+      }
+      c = arrs[i]->client;
+      live++;
+    }
+  if (!live) return NULL;
   jet_status st = NULL;
-  jet_arena *arena = jet_arena_create(256);
-  if (!arena) {
-    st = jet_status_oom("DeleteArray response");
+  jet_arena *arena = jet_arena_create(256 + live * 64);
+  Jet__V1__ArrayHandle *hs = arena ? jet_arena_calloc(arena, live, sizeof *hs) : NULL;
+  Jet__V1__ArrayHandle **hp = arena ? jet_arena_calloc(arena, live, sizeof *hp) : NULL;
+  if (!hs || !hp) {
+    st = jet_status_oom("DeleteArray request");
   } else {
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+      if (arrs[i]) {
+        jet__v1__array_handle__init(&hs[k]);
+        hs[k].id = arrs[i]->id;
+        hp[k] = &hs[k];
+        k++;
+      }
+    Jet__V1__DeleteArrayRequest req = JET__V1__DELETE_ARRAY_REQUEST__INIT;
+    req.n_handles = live;
+    req.handles = hp;
     ProtobufCMessage *m = NULL;
-    st = jet__rpc_unary(arr->client, JET__M_DELETE_ARRAY, true, &req.base,
+    st = jet__rpc_unary(c, JET__M_DELETE_ARRAY, true, &req.base,
                         &jet__v1__delete_array_response__descriptor, arena, &m);
-    jet_arena_destroy(arena);
   }
-  jet_array_release(arr);
+  jet_arena_destroy(arena);
+  /* DeleteArray is all-or-nothing: when the batch was refused (one handle
+   * unknown), delete the rest one by one so each gets its own answer. */
+  if (st && live > 1 && jet_status_code(st) == JET_NOT_FOUND) {
+    jet_status_free(st);
+    st = NULL;
+    for (size_t i = 0; i < n; i++) {
+      jet_status s = arrs[i] ? jet_arrays_free(&arrs[i], 1) : NULL;
+      if (!st) st = s; else jet_status_free(s);
+    }
+    return st;
+  }
+  for (size_t i = 0; i < n; i++) jet_array_release(arrs[i]);
   return st;
 }
 

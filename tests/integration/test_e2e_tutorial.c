@@ -213,6 +213,32 @@ static void test_cli_devices_health_stats(void **state) {
   assert_true(ok);
 }
 
+/* jet_arrays_free deletes a batch with one RPC; a stale handle in the batch
+ * makes it fall back to one delete each, so the live ones still go. */
+static void test_arrays_free_batch(void **state) {
+  jet_test_fixture *f = *state;
+  jet_type t = jet_type_make(JET_F32, 1, (int64_t[]){3});
+  const float v[3] = {1, 2, 3};
+  jet_array *a[4];
+  for (int i = 0; i < 3; i++) JET_TEST_OK(jet_array_put(f->client, &t, v, &a[i]));
+  jet_stats s;
+  JET_TEST_OK(jet_client_stats(f->client, &s));
+  uint64_t before = s.live_arrays;
+  jet_stats_clear(&s);
+  JET_TEST_OK(jet_arrays_free(a, 3));
+  JET_TEST_OK(jet_client_stats(f->client, &s));
+  assert_int_equal(s.live_arrays, before - 3);
+  jet_stats_clear(&s);
+  JET_TEST_OK(jet_array_put(f->client, &t, v, &a[0]));
+  JET_TEST_OK(jet_array_put(f->client, &t, v, &a[1]));
+  JET_TEST_OK(jet_array_wrap(f->client, "00000000000000000000000000000000", &t, &a[2]));
+  a[3] = NULL;
+  JET_TEST_FAILS(jet_arrays_free(a, 4), JET_NOT_FOUND, NULL);
+  JET_TEST_OK(jet_client_stats(f->client, &s));
+  assert_int_equal(s.live_arrays, before - 3);
+  jet_stats_clear(&s);
+}
+
 static void test_example_program(void **state) {
   jet_test_fixture *f = *state;
   char path[4096];
@@ -235,6 +261,7 @@ int main(void) {
       cmocka_unit_test(test_libjet_inline),
       cmocka_unit_test(test_libjet_handles),
       cmocka_unit_test(test_libjet_format),
+      cmocka_unit_test(test_arrays_free_batch),
       cmocka_unit_test(test_cli_run),
       cmocka_unit_test(test_cli_print),
       cmocka_unit_test(test_cli_devices_health_stats),

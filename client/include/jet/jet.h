@@ -196,6 +196,12 @@ jet_status jet_array_wrap(jet_client *c, const char *id, const jet_type *type,
  * struct is freed even when the RPC fails (the status is returned). NULL is
  * allowed (returns NULL). Must not be used after jet_client_close. */
 jet_status jet_array_free(jet_array *arr) JET_MUST_USE;
+/* Deletes n arrays of one client (NULL entries are skipped) with ONE
+ * DeleteArray RPC and frees the structs, which is how a caller that drops
+ * many temporaries should free them. When the server refuses the batch
+ * (an unknown handle), each array is deleted on its own and the first error
+ * is returned; every struct is freed in any case. */
+jet_status jet_arrays_free(jet_array *const *arrs, size_t n) JET_MUST_USE;
 /* Frees the struct only, without any RPC (after jet_client_close, or when
  * the server side is known to be gone). NULL is allowed. */
 void jet_array_release(jet_array *arr);

@@ -4,6 +4,7 @@ the upload). np.asarray / printing / .item() read it back."""
 import ctypes
 import queue
 import threading
+import time
 
 import numpy as np
 
@@ -18,17 +19,35 @@ _del_thread = None
 _del_lock = threading.Lock()
 
 
+_DELETE_BATCH = 256
+_DELETE_WAIT_S = 0.005
+
+
 def _deleter():
+    """Deletes dropped arrays: waits for one, takes whatever else is queued
+    (up to _DELETE_BATCH) and frees them with one DeleteArray RPC."""
     L = _lib.lib()
     while True:
-        handle, gen = _del_queue.get()
+        batch = [_del_queue.get()]
+        # Let a burst of temporaries accumulate: one RPC for many of them
+        # instead of one per array competing with the caller's own calls.
+        time.sleep(_DELETE_WAIT_S)
+        while len(batch) < _DELETE_BATCH:
+            try:
+                batch.append(_del_queue.get_nowait())
+            except queue.Empty:
+                break
         with _client._lock:
-            if gen == _client.generation():
-                st = L.jet_array_free(handle)
+            gen = _client.generation()
+            live = [h for h, g in batch if g == gen]
+            for h, g in batch:
+                if g != gen:
+                    L.jet_array_release(h)
+            if live:
+                arr = (ctypes.c_void_p * len(live))(*live)
+                st = L.jet_arrays_free(arr, len(live))
                 if st:
                     L.jet_status_free(st)
-            else:
-                L.jet_array_release(handle)
 
 
 def _schedule_delete(handle, gen):

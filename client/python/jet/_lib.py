@@ -67,6 +67,7 @@ def _declare(lib):
         "jet_array_get": (c_void_p, [c_void_p, c_void_p, c_size_t]),
         "jet_ffi_array_type": (c_int32, [c_void_p, P(c_int32), P(c_int64)]),
         "jet_array_free": (c_void_p, [c_void_p]),
+        "jet_arrays_free": (c_void_p, [P(c_void_p), c_size_t]),
         "jet_array_release": (None, [c_void_p]),
         # builder
         "jet_builder_create": (c_void_p, [c_char_p]),
