@@ -402,15 +402,16 @@ static void test_output_used_twice(void **state) {
 
 /* ---- scale ---- */
 
-/* steps * 8 nodes: two equal sins, their sum, a shared constant 1.0 and a
+/* steps * 8 nodes: two equal sins, their sum, a shared constant 2.0 and a
  * distinct constant per step, a mul and an add, and a dead exp. Cleaned:
- * 5 per step plus the one constant 1.0. */
+ * 5 per step plus the one constant 2.0 (not 1.0: simplification would
+ * remove a mul by 1). */
 static jet_graph *chain_graph(uint32_t steps) {
   jet_graph *g = jet_graph_create("chain");
   jet_value prev = param(g, vec());
   for (uint32_t i = 0; i < steps; i++) {
     jet_value u = bin(g, JET_OP_ADD, un(g, JET_OP_SIN, prev), un(g, JET_OP_SIN, prev));
-    jet_value v = bin(g, JET_OP_MUL, u, constant(g, 1.0f));
+    jet_value v = bin(g, JET_OP_MUL, u, constant(g, 2.0f));
     jet_value w = bin(g, JET_OP_ADD, v, constant(g, (float)i + 0.5f));
     (void)un(g, JET_OP_EXP, w);
     prev = w;
