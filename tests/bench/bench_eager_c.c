@@ -23,36 +23,28 @@
 
 #include "daemon_harness.h"
 #include "jet/jet.h"
+#include "bench_util.h"
 
 #ifndef JETD_PATH
 #define JETD_PATH "jetd"
 #endif
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
 
 /* ops eager adds into outs[0..ops), then frees them; *secs = time of the adds. */
 static jet_status batch(jet_client *c, jet_array *x, jet_array *y, jet_array **outs, int ops,
                         double *secs) {
   jet_status st = NULL;
   int done = 0;
-  double t0 = now_s();
+  double t0 = bench_now_s();
   for (; done < ops && !st; done++) st = jet_eager_binary(c, JET_OP_ADD, x, y, &outs[done]);
-  *secs = now_s() - t0;
+  *secs = bench_now_s() - t0;
   if (st) done--;
   for (int i = 0; i < done; i++) {
     jet_status fs = jet_array_free(outs[i]);
     outs[i] = NULL;
-    if (!st) st = fs;
-    else jet_status_free(fs);
+    if (!st)
+      st = fs;
+    else
+      jet_status_free(fs);
   }
   return st;
 }
@@ -99,13 +91,9 @@ int main(int argc, char **argv) {
   for (int r = 0; !st && r < runs; r++) st = batch(c, x, y, outs, ops, &t[r]);
   int rc = 0;
   if (st) {
-    fprintf(stderr, "bench_eager_c: %s: %s\n", jet_code_name(jet_status_code(st)),
-            jet_status_message(st));
-    jet_status_free(st);
-    rc = 1;
+    rc = bench_fail("bench_eager_c", st, "running");
   } else {
-    qsort(t, (size_t)runs, sizeof *t, cmp_double);
-    double med = runs % 2 ? t[runs / 2] : 0.5 * (t[runs / 2 - 1] + t[runs / 2]);
+    double med = bench_median(t, runs); /* sorts t: t[0] is the minimum */
     printf("eager_add_f32x4_us median=%.3f min=%.3f ops=%d runs=%d\n", med / ops * 1e6,
            t[0] / ops * 1e6, ops, runs);
   }

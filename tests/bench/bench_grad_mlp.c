@@ -22,57 +22,29 @@
 #include "jet/graph.h"
 #include "mem.h"
 #include "transforms/transforms.h"
+#include "bench_util.h"
 
 #define BATCH 256
 #define WIDTH 512
 #define N_PARAMS 8 /* W1 b1 W2 b2 W3 b3 x y */
 
-static int die(jet_status st, const char *what) {
-  fprintf(stderr, "bench_grad_mlp: %s: %s\n", what, jet_status_message(st));
-  jet_status_free(st);
-  return 1;
-}
-
-typedef struct builder {
-  jet_graph *g;
-  jet_status st;
-} builder;
-
-static jet_value node(builder *b, jet_op op, const jet_value *x, uint32_t n, const jet_attr *a,
-                      uint32_t na) {
-  jet_value v = JET_NO_VALUE;
-  if (!b->st) b->st = jet_graph_add_node(b->g, op, x, n, a, na, NULL, NULL, 0, &v);
-  return v;
-}
-static jet_value node2(builder *b, jet_op op, jet_value x, jet_value y) {
-  jet_value v[2] = {x, y};
-  return node(b, op, v, 2, NULL, 0);
-}
-static jet_attr ints(const char *name, const int64_t *v, uint32_t n) {
-  jet_attr a;
-  memset(&a, 0, sizeof a);
-  a.name = name;
-  a.kind = JET_ATTR_INTS;
-  a.u.ints.v = v;
-  a.u.ints.n = n;
-  return a;
-}
-
 /* tanh?(h @ W + b) with b broadcast over the batch. */
-static jet_value layer(builder *b, jet_value h, jet_value w, jet_value bias, int64_t out, int act) {
+static jet_value layer(bench_builder *b, jet_value h, jet_value w, jet_value bias, int64_t out,
+                       int act) {
   static const int64_t one = 1, zero = 0;
-  jet_attr d[2] = {ints("lhs_contracting_dimensions", &one, 1), ints("rhs_contracting_dimensions", &zero, 1)};
+  jet_attr d[2] = {bench_ints("lhs_contracting_dimensions", &one, 1),
+                   bench_ints("rhs_contracting_dimensions", &zero, 1)};
   jet_value hw[2] = {h, w};
-  jet_value m = node(b, JET_OP_DOT_GENERAL, hw, 2, d, 2);
+  jet_value m = bench_node(b, JET_OP_DOT_GENERAL, hw, 2, d, 2);
   int64_t shape[2] = {BATCH, out};
-  jet_attr bc[2] = {ints("shape", shape, 2), ints("broadcast_dimensions", &one, 1)};
-  jet_value bb = node(b, JET_OP_BROADCAST_IN_DIM, &bias, 1, bc, 2);
-  jet_value z = node2(b, JET_OP_ADD, m, bb);
-  return act ? node(b, JET_OP_TANH, &z, 1, NULL, 0) : z;
+  jet_attr bc[2] = {bench_ints("shape", shape, 2), bench_ints("broadcast_dimensions", &one, 1)};
+  jet_value bb = bench_node(b, JET_OP_BROADCAST_IN_DIM, &bias, 1, bc, 2);
+  jet_value z = bench_node2(b, JET_OP_ADD, m, bb);
+  return act ? bench_node(b, JET_OP_TANH, &z, 1, NULL, 0) : z;
 }
 
 static jet_status build_loss(jet_graph **out) {
-  builder b = {jet_graph_create("mlp_loss"), NULL};
+  bench_builder b = {jet_graph_create("mlp_loss"), NULL};
   if (!b.g) return jet_status_oom("graph");
   const int64_t dims[N_PARAMS][2] = {{WIDTH, WIDTH}, {WIDTH, 0}, {WIDTH, WIDTH}, {WIDTH, 0},
                                      {WIDTH, 1},     {1, 0},     {BATCH, WIDTH}, {BATCH, 1}};
@@ -84,11 +56,11 @@ static jet_status build_loss(jet_graph **out) {
   jet_value h1 = layer(&b, p[6], p[0], p[1], WIDTH, 1);
   jet_value h2 = layer(&b, h1, p[2], p[3], WIDTH, 1);
   jet_value o = layer(&b, h2, p[4], p[5], 1, 0);
-  jet_value d = node2(&b, JET_OP_SUB, o, p[7]);
-  jet_value sq = node(&b, JET_OP_SQUARE, &d, 1, NULL, 0);
+  jet_value d = bench_node2(&b, JET_OP_SUB, o, p[7]);
+  jet_value sq = bench_node(&b, JET_OP_SQUARE, &d, 1, NULL, 0);
   static const int64_t axes[2] = {0, 1};
-  jet_attr ax = ints("axes", axes, 2);
-  jet_value s = node(&b, JET_OP_REDUCE_SUM, &sq, 1, &ax, 1);
+  jet_attr ax = bench_ints("axes", axes, 2);
+  jet_value s = bench_node(&b, JET_OP_REDUCE_SUM, &sq, 1, &ax, 1);
   float inv = 1.0f / BATCH;
   jet_attr lit;
   memset(&lit, 0, sizeof lit);
@@ -97,8 +69,8 @@ static jet_status build_loss(jet_graph **out) {
   lit.u.lit.type = jet_type_scalar(JET_F32);
   lit.u.lit.data = &inv;
   lit.u.lit.nbytes = sizeof inv;
-  jet_value c = node(&b, JET_OP_CONSTANT, NULL, 0, &lit, 1);
-  jet_value loss = node2(&b, JET_OP_MUL, s, c);
+  jet_value c = bench_node(&b, JET_OP_CONSTANT, NULL, 0, &lit, 1);
+  jet_value loss = bench_node2(&b, JET_OP_MUL, s, c);
   if (!b.st) b.st = jet_graph_set_outputs(b.g, &loss, 1);
   if (b.st) {
     jet_graph_destroy(b.g);
@@ -106,17 +78,6 @@ static jet_status build_loss(jet_graph **out) {
   }
   *out = b.g;
   return NULL;
-}
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
 }
 
 /* Median wall time of `runs` executions after two warm-up runs. */
@@ -129,9 +90,9 @@ static jet_status time_graph(const jet_graph *g, const jet_buf *args, int runs, 
     return jet_status_make(JET_INTERNAL, "graph has %u outputs", g->n_outputs);
   }
   for (int i = -2; i < runs; i++) {
-    double t0 = now_s();
+    double t0 = bench_now_s();
     jet_status st = jet_exec_graph(g, args, g->n_params, outs, NULL);
-    double t1 = now_s();
+    double t1 = bench_now_s();
     if (st) {
       free(t);
       return st;
@@ -139,8 +100,7 @@ static jet_status time_graph(const jet_graph *g, const jet_buf *args, int runs, 
     for (uint32_t j = 0; j < g->n_outputs; j++) jet_mem_free(outs[j].data);
     if (i >= 0) t[i] = t1 - t0;
   }
-  qsort(t, (size_t)runs, sizeof *t, cmp_double);
-  *median = runs % 2 ? t[runs / 2] : 0.5 * (t[runs / 2 - 1] + t[runs / 2]);
+  *median = bench_median(t, runs);
   free(t);
   return NULL;
 }
@@ -151,9 +111,9 @@ int main(int argc, char **argv) {
   openblas_set_num_threads(1);
   jet_graph *primal = NULL, *copy = NULL, *raw = NULL, *grad = NULL;
   jet_status st = build_loss(&primal);
-  if (st) return die(st, "building the loss graph");
+  if (st) return bench_fail("bench_grad_mlp", st, "building the loss graph");
   st = build_loss(&copy); /* jet_transforms_apply consumes its input */
-  if (st) return die(st, "building the loss graph");
+  if (st) return bench_fail("bench_grad_mlp", st, "building the loss graph");
   static const int32_t argnums[6] = {0, 1, 2, 3, 4, 5};
   jet_transform t;
   memset(&t, 0, sizeof t);
@@ -163,12 +123,12 @@ int main(int argc, char **argv) {
   t.argnums_tuple = true;
   t.axis_name = "";
   t.spmd_axis_name = "";
-  double t0 = now_s();
+  double t0 = bench_now_s();
   st = jet_transforms_apply(copy, &t, 1, &raw);
-  if (st) return die(st, "grad transform");
+  if (st) return bench_fail("bench_grad_mlp", st, "grad transform");
   st = jet_passes_cleanup(raw, &grad);
-  double t_build = now_s() - t0;
-  if (st) return die(st, "cleanup");
+  double t_build = bench_now_s() - t0;
+  if (st) return bench_fail("bench_grad_mlp", st, "cleanup");
 
   /* random data, fixed seed */
   jet_buf args[N_PARAMS];
@@ -177,7 +137,7 @@ int main(int argc, char **argv) {
     args[i].type = primal->value_types[i];
     int64_t n = jet_type_numel(&args[i].type);
     float *d = jet_mem_alloc((size_t)n * sizeof(float));
-    if (!d) return die(jet_status_oom("arguments"), "allocating");
+    if (!d) return bench_fail("bench_grad_mlp", jet_status_oom("arguments"), "allocating");
     float scale = i % 2 == 0 && i < 6 ? 1.0f / 22.6f : 0.1f; /* ~1/sqrt(512) for weights */
     for (int64_t k = 0; k < n; k++) {
       s = s * 6364136223846793005ull + 1442695040888963407ull;
@@ -186,8 +146,10 @@ int main(int argc, char **argv) {
     args[i].data = d;
   }
   double tp = 0, tg = 0;
-  if ((st = time_graph(primal, args, runs, &tp)) != NULL) return die(st, "running the primal");
-  if ((st = time_graph(grad, args, runs, &tg)) != NULL) return die(st, "running the grad");
+  if ((st = time_graph(primal, args, runs, &tp)) != NULL)
+    return bench_fail("bench_grad_mlp", st, "running the primal");
+  if ((st = time_graph(grad, args, runs, &tg)) != NULL)
+    return bench_fail("bench_grad_mlp", st, "running the grad");
 
   printf("3-layer MLP loss, batch %d, width %d, float32; reference executor, OpenBLAS threads: 1\n",
          BATCH, WIDTH);

@@ -28,6 +28,7 @@
 
 #include "daemon_harness.h"
 #include "jet/jet.h"
+#include "bench_util.h"
 
 #ifndef JETD_PATH
 #define JETD_PATH "jetd"
@@ -36,34 +37,11 @@
 #define BATCH 4096
 #define DIM 256
 
-static int fail(jet_status st, const char *what) {
-  fprintf(stderr, "bench_vmap_matvec: %s: %s: %s\n", what, jet_code_name(jet_status_code(st)),
-          jet_status_message(st));
-  jet_status_free(st);
-  return 1;
-}
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *t, int n) {
-  qsort(t, (size_t)n, sizeof *t, cmp_double);
-  return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
-}
-
 typedef struct bench {
   jet_client *c;
   jet_executable *one, *batched;
   jet_array *w, *xs, **rows;
-  float *looped;  /* [BATCH * DIM] results of the loop */
+  float *looped;    /* [BATCH * DIM] results of the loop */
   float *batch_out; /* [BATCH * DIM] result of the batched Execute */
 } bench;
 
@@ -176,14 +154,14 @@ int main(int argc, char **argv) {
   if (!st) st = run_loop(&b);
   what = "timing";
   for (int i = 0; !st && i < runs; i++) {
-    double t0 = now_s();
+    double t0 = bench_now_s();
     st = run_batched(&b);
-    tb[i] = now_s() - t0;
+    tb[i] = bench_now_s() - t0;
   }
   for (int i = 0; !st && i < loops; i++) {
-    double t0 = now_s();
+    double t0 = bench_now_s();
     st = run_loop(&b);
-    tl[i] = now_s() - t0;
+    tl[i] = bench_now_s() - t0;
   }
   double maxdiff = 0;
   for (size_t k = 0; !st && k < (size_t)BATCH * DIM; k++) {
@@ -192,11 +170,11 @@ int main(int argc, char **argv) {
   }
   int rc = 0;
   if (st) {
-    rc = fail(st, what);
+    rc = bench_fail("bench_vmap_matvec", st, what);
   } else {
-    double mb = median(tb, runs), ml = median(tl, loops);
-    printf("matvec W[%d,%d] @ x[%d] over %d examples, float32, via libjet against %s\n", DIM,
-           DIM, DIM, BATCH, address);
+    double mb = bench_median(tb, runs), ml = bench_median(tl, loops);
+    printf("matvec W[%d,%d] @ x[%d] over %d examples, float32, via libjet against %s\n", DIM, DIM,
+           DIM, BATCH, address);
     printf("(arguments kept on the server as handles, outputs returned inline)\n");
     printf("vmapped, 1 Execute     (median of %d): %10.3f ms\n", runs, mb * 1e3);
     printf("%d separate Executes (median of %d): %10.3f ms (%.1f us each)\n", BATCH, loops,

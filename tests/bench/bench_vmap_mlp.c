@@ -29,60 +29,34 @@
 #include "jet/graph.h"
 #include "mem.h"
 #include "transforms/transforms.h"
+#include "bench_util.h"
 
 #define BATCH 256
 #define WIDTH 512
 #define N_PARAMS 7 /* W1 b1 W2 b2 W3 b3 x */
 
-static int die(jet_status st, const char *what) {
-  fprintf(stderr, "bench_vmap_mlp: %s: %s\n", what, jet_status_message(st));
-  jet_status_free(st);
-  return 1;
-}
-
-typedef struct builder {
-  jet_graph *g;
-  jet_status st;
-} builder;
-
-static jet_value node(builder *b, jet_op op, const jet_value *x, uint32_t n, const jet_attr *a,
-                      uint32_t na) {
-  jet_value v = JET_NO_VALUE;
-  if (!b->st) b->st = jet_graph_add_node(b->g, op, x, n, a, na, NULL, NULL, 0, &v);
-  return v;
-}
-static jet_attr ints(const char *name, const int64_t *v, uint32_t n) {
-  jet_attr a;
-  memset(&a, 0, sizeof a);
-  a.name = name;
-  a.kind = JET_ATTR_INTS;
-  a.u.ints.v = v;
-  a.u.ints.n = n;
-  return a;
-}
-
 /* tanh?(h @ W + b); batched: h is [BATCH, in] and b is broadcast over the
  * batch, else h is [in]. */
-static jet_value layer(builder *b, jet_value h, jet_value w, jet_value bias, int64_t out,
+static jet_value layer(bench_builder *b, jet_value h, jet_value w, jet_value bias, int64_t out,
                        int act, int batched) {
   static const int64_t zero = 0, one = 1;
-  jet_attr d[2] = {ints("lhs_contracting_dimensions", batched ? &one : &zero, 1),
-                   ints("rhs_contracting_dimensions", &zero, 1)};
+  jet_attr d[2] = {bench_ints("lhs_contracting_dimensions", batched ? &one : &zero, 1),
+                   bench_ints("rhs_contracting_dimensions", &zero, 1)};
   jet_value hw[2] = {h, w};
-  jet_value m = node(b, JET_OP_DOT_GENERAL, hw, 2, d, 2);
+  jet_value m = bench_node(b, JET_OP_DOT_GENERAL, hw, 2, d, 2);
   jet_value bb = bias;
   if (batched) {
     int64_t shape[2] = {BATCH, out};
-    jet_attr bc[2] = {ints("shape", shape, 2), ints("broadcast_dimensions", &one, 1)};
-    bb = node(b, JET_OP_BROADCAST_IN_DIM, &bias, 1, bc, 2);
+    jet_attr bc[2] = {bench_ints("shape", shape, 2), bench_ints("broadcast_dimensions", &one, 1)};
+    bb = bench_node(b, JET_OP_BROADCAST_IN_DIM, &bias, 1, bc, 2);
   }
   jet_value mb[2] = {m, bb};
-  jet_value z = node(b, JET_OP_ADD, mb, 2, NULL, 0);
-  return act ? node(b, JET_OP_TANH, &z, 1, NULL, 0) : z;
+  jet_value z = bench_node(b, JET_OP_ADD, mb, 2, NULL, 0);
+  return act ? bench_node(b, JET_OP_TANH, &z, 1, NULL, 0) : z;
 }
 
 static jet_status build_mlp(int batched, jet_graph **out) {
-  builder b = {jet_graph_create(batched ? "mlp_batched" : "mlp"), NULL};
+  bench_builder b = {jet_graph_create(batched ? "mlp_batched" : "mlp"), NULL};
   if (!b.g) return jet_status_oom("graph");
   const int64_t dims[N_PARAMS][2] = {{WIDTH, WIDTH}, {WIDTH, 0}, {WIDTH, WIDTH}, {WIDTH, 0},
                                      {WIDTH, 1},     {1, 0},     {BATCH, WIDTH}};
@@ -104,23 +78,12 @@ static jet_status build_mlp(int batched, jet_graph **out) {
   return NULL;
 }
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 /* Runs g once; the output replaces *keep (freed with jet_mem_free). */
 static jet_status run_once(const jet_graph *g, const jet_buf *args, double *secs, jet_buf *keep) {
   jet_buf out;
-  double t0 = now_s();
+  double t0 = bench_now_s();
   jet_status st = jet_exec_graph(g, args, g->n_params, &out, NULL);
-  *secs = now_s() - t0;
+  *secs = bench_now_s() - t0;
   if (st) return st;
   jet_mem_free(keep->data);
   *keep = out;
@@ -149,9 +112,7 @@ static jet_status time_pair(const jet_graph *const g[2], const jet_buf *args, in
     }
   }
   for (int k = 0; k < 2 && !st; k++) {
-    double *tk = t + k * runs;
-    qsort(tk, (size_t)runs, sizeof *tk, cmp_double);
-    median[k] = runs % 2 ? tk[runs / 2] : 0.5 * (tk[runs / 2 - 1] + tk[runs / 2]);
+    median[k] = bench_median(t + k * runs, runs);
   }
   free(t);
   return st;
@@ -163,10 +124,10 @@ int main(int argc, char **argv) {
   openblas_set_num_threads(1);
   jet_graph *per_example = NULL, *by_hand = NULL, *raw = NULL, *vmapped = NULL;
   jet_status st = build_mlp(0, &per_example);
-  if (st) return die(st, "building the per-example MLP");
+  if (st) return bench_fail("bench_vmap_mlp", st, "building the per-example MLP");
   uint32_t per_example_nodes = jet_graph_total_nodes(per_example);
   st = build_mlp(1, &by_hand);
-  if (st) return die(st, "building the batched MLP");
+  if (st) return bench_fail("bench_vmap_mlp", st, "building the batched MLP");
 
   jet_axis_spec in_axes[N_PARAMS];
   for (int i = 0; i < N_PARAMS; i++) in_axes[i] = (jet_axis_spec){i == 6, 0};
@@ -178,17 +139,19 @@ int main(int argc, char **argv) {
   t.axis_size = BATCH;
   t.axis_name = "";
   t.spmd_axis_name = "";
-  double t0 = now_s();
+  double t0 = bench_now_s();
   st = jet_transforms_apply(per_example, &t, 1, &raw); /* consumes per_example */
-  if (st) return die(st, "vmap transform");
+  if (st) return bench_fail("bench_vmap_mlp", st, "vmap transform");
   st = jet_passes_cleanup(raw, &vmapped);
-  double t_build = now_s() - t0;
-  if (st) return die(st, "cleanup");
+  double t_build = bench_now_s() - t0;
+  if (st) return bench_fail("bench_vmap_mlp", st, "cleanup");
   if (vmapped->n_params != N_PARAMS ||
       !jet_type_equal(&vmapped->value_types[6], &by_hand->value_types[6]))
-    return die(jet_status_make(JET_INTERNAL, "the vmapped graph's parameters differ from the "
-                                             "hand-batched graph's"),
-               "checking signatures");
+    return bench_fail("bench_vmap_mlp",
+                      jet_status_make(JET_INTERNAL,
+                                      "the vmapped graph's parameters differ from the "
+                                      "hand-batched graph's"),
+                      "checking signatures");
 
   /* random data, fixed seed */
   jet_buf args[N_PARAMS];
@@ -197,7 +160,7 @@ int main(int argc, char **argv) {
     args[i].type = by_hand->value_types[i];
     int64_t n = jet_type_numel(&args[i].type);
     float *d = jet_mem_alloc((size_t)n * sizeof(float));
-    if (!d) return die(jet_status_oom("arguments"), "allocating");
+    if (!d) return bench_fail("bench_vmap_mlp", jet_status_oom("arguments"), "allocating");
     float scale = i % 2 == 0 && i < 6 ? 1.0f / 22.6f : i == 6 ? 1.0f : 0.1f;
     for (int64_t k = 0; k < n; k++) {
       s = s * 6364136223846793005ull + 1442695040888963407ull;
@@ -208,11 +171,13 @@ int main(int argc, char **argv) {
   const jet_graph *pair[2] = {by_hand, vmapped};
   double med[2] = {0, 0};
   jet_buf outs[2];
-  if ((st = time_pair(pair, args, runs, med, outs)) != NULL) return die(st, "running the graphs");
+  if ((st = time_pair(pair, args, runs, med, outs)) != NULL)
+    return bench_fail("bench_vmap_mlp", st, "running the graphs");
   double th = med[0], tv = med[1];
   jet_buf oh = outs[0], ov = outs[1];
   if (!jet_type_equal(&oh.type, &ov.type))
-    return die(jet_status_make(JET_INTERNAL, "output types differ"), "comparing outputs");
+    return bench_fail("bench_vmap_mlp", jet_status_make(JET_INTERNAL, "output types differ"),
+                      "comparing outputs");
   double maxdiff = 0;
   int64_t n = jet_type_numel(&oh.type);
   for (int64_t k = 0; k < n; k++) {
@@ -220,9 +185,10 @@ int main(int argc, char **argv) {
     if (d > maxdiff) maxdiff = d;
   }
 
-  printf("3-layer MLP forward, batch %d, width %d, float32; reference executor, OpenBLAS "
-         "threads: 1\n",
-         BATCH, WIDTH);
+  printf(
+      "3-layer MLP forward, batch %d, width %d, float32; reference executor, OpenBLAS "
+      "threads: 1\n",
+      BATCH, WIDTH);
   printf("per-example graph:       %u nodes\n", per_example_nodes);
   printf("vmapped graph (cleaned): %u nodes (%u before cleanup; built in %.2f ms)\n",
          jet_graph_total_nodes(vmapped), jet_graph_total_nodes(raw), t_build * 1e3);
