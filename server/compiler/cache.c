@@ -1,5 +1,7 @@
 #include "compiler/cache.h"
 
+#include "compiler/lower.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +33,13 @@ jet_status jet_executable_create(const char *id, jet_graph *graph, jet_executabl
   }
   for (uint32_t i = 0; i < graph->n_outputs; i++)
     types[i] = graph->value_types[graph->outputs[i]];
+  jet_status st = jet_lower(graph, &e->program);
+  if (st) {
+    free(e);
+    jet_graph_destroy(graph);
+    return st;
+  }
+  jet_program_get_info(e->program, &e->info);
   atomic_init(&e->refs, 1);
   snprintf(e->id, sizeof(e->id), "%s", id);
   e->graph = graph;
@@ -47,6 +56,7 @@ jet_executable *jet_executable_retain(jet_executable *e) {
 
 void jet_executable_release(jet_executable *e) {
   if (!e || atomic_fetch_sub(&e->refs, 1) != 1) return;
+  jet_program_destroy(e->program);
   jet_graph_destroy(e->graph);
   free(e);
 }

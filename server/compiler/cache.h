@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "jet/graph.h"
+#include "runtime/program.h"
 
 #define JET_EXECUTABLE_ID_HEX 32
 
@@ -27,10 +28,13 @@ typedef struct jet_executable {
   jet_graph *graph; /* owned; its parameters are the argument types */
   uint32_t n_outputs;
   const jet_type *output_types; /* [n_outputs], in graph's arena */
+  jet_program *program;         /* owned; runs the graph (compiler/lower.h) */
+  jet_program_info info;        /* the program's figures */
+  uint64_t compile_us;          /* time the compile that made it took */
 } jet_executable;
 
-/* Wraps a validated root graph (consumed, also on error) as an executable
- * with one reference. */
+/* Wraps a validated, flat (call-free) root graph (consumed, also on error)
+ * as an executable with one reference, lowering it to a program. */
 jet_status jet_executable_create(const char *id, jet_graph *graph,
                                  jet_executable **out) JET_MUST_USE;
 jet_executable *jet_executable_retain(jet_executable *e);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "exec.h"
+#include "program.h"
 #include "jet/protoconv.h"
 #include "jet/v1/jet.pb-c.h"
 #include "runtime/mem.h"
@@ -173,7 +174,7 @@ jet_status jet__rpc_execute(jet_call *c, jet_arena *a, const ProtobufCMessage *r
     jet_exec_ctl ctl = {.cancelled = &c->cancelled,
                         .deadline_ns = jet__call_deadline_ns(c),
                         .max_temp_bytes = temp_budget(c->ctx->devices, 0)};
-    st = jet_exec_graph(g, j.args, np, outs, &ctl);
+    st = jet_program_run(j.exe->program, j.args, np, NULL, outs, &ctl);
     if (!st) {
       j.outs = outs;
       atomic_fetch_add(&c->ctx->executions, 1);
