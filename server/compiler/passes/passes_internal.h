@@ -13,7 +13,9 @@
  *   literals, types, transforms and whole graphs; the canonical attribute
  *   order;
  * - htab.c: a small open-addressing multimap from 64-bit keys to pairs of
- *   words, used for the CSE table and the callee maps. */
+ *   words, used for the CSE table and the callee maps;
+ * - defs.c: what defines a value of a graph being built (its node, the
+ *   literal of a constant, an ints attribute). */
 #ifndef JET_COMPILER_PASSES_INTERNAL_H
 #define JET_COMPILER_PASSES_INTERNAL_H
 
@@ -63,6 +65,19 @@ bool jet__transforms_equal(const jet_transform *a, uint32_t na, const jet_transf
 /* Same parameters, nodes (ops, operand ids, attributes, result types,
  * transforms, callees recursively) and outputs; names are ignored. */
 bool jet__graph_equal(const jet_graph *a, const jet_graph *b);
+
+/* ---- defs.c ---- */
+
+/* The node defining v in g; NULL for a parameter, an undefined id, or a
+ * node with transforms or a callee (a call: the passes never look into
+ * one). */
+const jet_node *jet__def_node(const jet_graph *g, jet_value v);
+/* The literal of node n when it is a well-formed constant (literal present,
+ * data for a non-empty array, nbytes matching its type); NULL otherwise. */
+const jet_literal *jet__const_literal(const jet_node *n);
+/* An ints attribute of n: its values (never NULL when found, even for an
+ * empty list) and count; NULL when absent or of another kind. */
+const int64_t *jet__ints_attr(const jet_node *n, const char *name, uint32_t *len);
 
 /* ---- rebuild.c ---- */
 
