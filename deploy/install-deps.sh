@@ -12,6 +12,7 @@ PACKAGES=(
   libopenblas-dev             # dense linear algebra
   libcmocka-dev               # unit tests
   libxxhash-dev               # XXH3-128 content hash of graphs (cache keys)
+  libsleef-dev                # SLEEF vector math: transcendental functions of the fused kernels
   python3-numpy               # numerical references (tests/numpy); the Python client
   python3-pytest              # the Python client's test suite (tests/python)
 )

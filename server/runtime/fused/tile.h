@@ -6,9 +6,10 @@
  * call of a tile function over whole tiles, so the per-element work is a
  * tight loop the compiler vectorises; the tile functions are built once per
  * instruction set (AVX-512, AVX2, baseline) and the best one the CPU has is
- * chosen at start-up. Transcendental functions use SLEEF's vector functions
- * where jet has a fast path; their accuracy is documented in tile_ops.c and
- * tested against float64 references (tests/unit/test_server_tile.c).
+ * chosen at start-up (tile.c; the environment variable JET_TILE_ISA may
+ * pick a lower one). Transcendental functions use SLEEF's vector functions;
+ * their accuracy in ulps is documented in tile.c and tested against long
+ * double references (tests/unit/test_server_tile.c).
  *
  * Semantics are those of the reference kernels (server/runtime/kernels),
  * value for value, for every op and dtype: integers exactly, floats exactly
@@ -33,8 +34,13 @@
 typedef struct jet_tile_op jet_tile_op;
 
 /* Computes dst[0..n) from src[k][0..n) (k < op->n_in), all contiguous
- * tiles of the op's operand/result dtypes, n <= JET_TILE. dst may equal a
- * src (in place). Never fails (the op was resolved for these dtypes). */
+ * tiles of the op's operand/result dtypes (no broadcasting: a scalar
+ * operand must be expanded into a tile first), 0 <= n <= JET_TILE. dst may
+ * equal a src whose element size is the result's (in place); it must not
+ * overlap a src otherwise. Never fails (the op was resolved for these
+ * dtypes). Bool tiles are one byte per element, any non-zero byte reads as
+ * true, and bool results are written as 0 or 1 (bitcast_convert_type and
+ * stop_gradient copy bytes as they are, as the reference does). */
 typedef void (*jet_tile_fn)(const jet_tile_op *op, const void *const *src, void *dst, int64_t n);
 
 struct jet_tile_op {
@@ -53,13 +59,19 @@ void jet_tile_init(void);
 const char *jet_tile_isa(void);
 
 /* Whether `op` is an elementwise op the fused executor can run on tiles
- * (unary, binary, compare, select, clamp, convert_element_type, and
- * stop_gradient; bitcast_convert_type when the element sizes match). */
+ * (unary, binary, compare, select, clamp, convert_element_type,
+ * stop_gradient and bitcast_convert_type). For bitcast_convert_type only a
+ * node whose element sizes match is elementwise (otherwise the shape
+ * changes): jet_tile_resolve rejects the others. */
 bool jet_tile_is_elementwise(jet_op op);
 
 /* Fills *out for `node` (an elementwise op per jet_tile_is_elementwise)
  * whose operands have dtypes in_dtypes[0..n_operands) and whose result has
- * out_dtype. INVALID_ARGUMENT for an op or dtype it cannot run. */
+ * out_dtype. INVALID_ARGUMENT for an op or dtype it cannot run (dtypes
+ * against the op's rule, and whatever the reference kernel rejects, e.g. a
+ * missing attribute). *out keeps `node` (it must outlive *out). Ops without
+ * a dedicated function (fast = false; today erf_inv and rem of floats) run
+ * the reference kernel on the tile. */
 jet_status jet_tile_resolve(const jet_node *node, const jet_dtype *in_dtypes, jet_dtype out_dtype,
                             jet_tile_op *out) JET_MUST_USE;
 
@@ -69,14 +81,35 @@ jet_status jet_tile_resolve(const jet_node *node, const jet_dtype *in_dtypes, je
  * allowed, as in XLA).
  *
  * jet_tile_reduce_identity: writes the identity of `op` for dtype d into
- * acc[0..n).
+ * acc[0..n) (0, 1, -inf / the type's minimum / false, +inf / the type's
+ * maximum / true).
  * jet_tile_reduce_all: acc[0] = acc[0] (op) reduce(src[0..n)).
  * jet_tile_reduce_accum: acc[i] = acc[i] (op) src[i] for i < n.
- * Any n >= 0 (not limited to a tile). INVALID_ARGUMENT from
- * jet_tile_reduce_check for an op or dtype not supported. */
+ * acc is of dtype d. Any n >= 0 (not limited to a tile). INVALID_ARGUMENT
+ * from jet_tile_reduce_check for an op or dtype not supported (sum and prod:
+ * numeric dtypes; max and min: also bool, as any / all).
+ *
+ * Exactness: integer sums and products wrap, max and min are exact (the
+ * first NaN, and of equal extremes the first one, so the sign of a zero, as
+ * the reference's scan), float products multiply in input order
+ * (bit-identical). Float sums: jet_tile_reduce_all sums in double for f32 as
+ * the reference, pairwise over blocks of vector lanes (error O(log n)), and
+ * rounds once per call into acc[0]; which NaN (payload) a float sum gives
+ * when several are summed is not specified. */
 jet_status jet_tile_reduce_check(jet_op op, jet_dtype d) JET_MUST_USE;
 void jet_tile_reduce_identity(jet_op op, jet_dtype d, void *acc, int64_t n);
 void jet_tile_reduce_all(jet_op op, jet_dtype d, const void *src, int64_t n, void *acc);
 void jet_tile_reduce_accum(jet_op op, jet_dtype d, const void *src, int64_t n, void *acc);
+
+/* The reference sums f32 in a double accumulator and rounds once at the end.
+ * To match that precision across many calls, keep the accumulator in
+ * jet_tile_reduce_acc_dtype(op, d) (JET_F64 for reduce_sum of f32; d for
+ * every other pair), initialise it with jet_tile_reduce_identity(op,
+ * acc dtype, ...), update it with the _wide functions below (identical to
+ * the plain ones except that acc is of the accumulator dtype), and convert
+ * it to d at the end ((float) of the double, as the reference). */
+jet_dtype jet_tile_reduce_acc_dtype(jet_op op, jet_dtype d);
+void jet_tile_reduce_all_wide(jet_op op, jet_dtype d, const void *src, int64_t n, void *acc);
+void jet_tile_reduce_accum_wide(jet_op op, jet_dtype d, const void *src, int64_t n, void *acc);
 
 #endif
