@@ -121,6 +121,13 @@ void jet_buffer_release(jet_buffer *a) {
   free(a);
 }
 
+void *jet_buffer_take_data(jet_buffer *a) {
+  if (atomic_load(&a->refs) != 1) return NULL;
+  void *d = a->data;
+  a->data = NULL;
+  return d;
+}
+
 /* Doubles the table when it is fuller than one entry per bucket; a failed
  * grow just leaves longer chains. Called with the lock held. */
 static void maybe_grow(jet_store *s) {

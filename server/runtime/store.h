@@ -70,6 +70,11 @@ jet_status jet_store_get(jet_store *s, const char *session, const char *id, cons
 jet_status jet_store_delete(jet_store *s, const char *session, const char *const *ids,
                             uint32_t n, uint32_t *deleted) JET_MUST_USE;
 
+/* Donation: takes the memory out of `a` when the caller holds its only
+ * reference (so nothing else can read it any more) and returns it (the
+ * caller owns it now, as jet_mem memory); the array keeps its device charge
+ * until released. NULL, and nothing changes, when other references exist. */
+void *jet_buffer_take_data(jet_buffer *a);
 /* Removes every handle of `session`; returns how many. */
 uint32_t jet_store_free_session(jet_store *s, const char *session);
 

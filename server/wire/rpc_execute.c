@@ -74,6 +74,55 @@ static jet_status plan_outputs(jet_call *c, const Jet__V1__ExecuteRequest *q, ex
   return NULL;
 }
 
+/* Donation (ExecuteRequest.donate): checks the indices, removes the
+ * handles from the session and takes the memory of every donated array
+ * nothing else references into donate[i] for the program to reuse. */
+static jet_status donate_args(jet_call *c, const Jet__V1__ExecuteRequest *q, exec_job *j,
+                              jet_arena *a, void **donate) {
+  const uint32_t np = j->exe->graph->n_params;
+  if (!q->n_donate) return NULL;
+  const char **ids = jet_arena_calloc(a, q->n_donate, sizeof(char *));
+  if (!ids) return jet_status_oom("Execute donate");
+  for (size_t k = 0; k < q->n_donate; k++) {
+    const uint32_t i = q->donate[k];
+    if (i >= np)
+      return jet_status_make(JET_INVALID_ARGUMENT,
+                             "donate[%zu]: argument %u does not exist (executable %s takes %u)", k,
+                             i, j->exe->id, np);
+    if (!j->held[i])
+      return jet_status_make(JET_INVALID_ARGUMENT,
+                             "donate[%zu]: argument %u is inline; only arrays kept on the server "
+                             "(handles) can be donated",
+                             k, i);
+    for (size_t k2 = 0; k2 < k; k2++)
+      if (q->donate[k2] == i)
+        return jet_status_make(JET_INVALID_ARGUMENT, "donate[%zu]: argument %u is donated twice",
+                               k, i);
+    ids[k] = q->args[i]->handle->id;
+  }
+  uint32_t deleted;
+  JET_RETURN_IF_ERROR(jet_store_delete(c->ctx->store, j->session, ids, (uint32_t)q->n_donate,
+                                       &deleted));
+  for (size_t k = 0; k < q->n_donate; k++) {
+    const uint32_t i = q->donate[k];
+    donate[i] = jet_buffer_take_data(j->held[i]);
+  }
+  return NULL;
+}
+
+/* After the run: frees donated memory the program did not reuse and drops
+ * the donated arrays (their device charge goes before outputs are
+ * charged). */
+static void donate_done(const Jet__V1__ExecuteRequest *q, exec_job *j, void **donate) {
+  for (size_t k = 0; k < q->n_donate; k++) {
+    const uint32_t i = q->donate[k];
+    jet_mem_free(donate[i]);
+    donate[i] = NULL;
+    jet_buffer_release(j->held[i]);
+    j->held[i] = NULL;
+  }
+}
+
 /* Turns the outputs into results; on error every handle made here is
  * deleted again. Output buffers end up owned by the store (kept) or by the
  * call's deferred-free list (inline). */
@@ -167,14 +216,17 @@ jet_status jet__rpc_execute(jet_call *c, jet_arena *a, const ProtobufCMessage *r
   j.args = jet_arena_calloc(a, np ? np : 1, sizeof(jet_buf));
   j.keep = jet_arena_calloc(a, no ? no : 1, sizeof(bool));
   jet_buf *outs = jet_arena_calloc(a, no ? no : 1, sizeof(jet_buf));
-  jet_status st = (j.held && j.args && j.keep && outs) ? NULL : jet_status_oom("Execute");
+  void **donate = jet_arena_calloc(a, np ? np : 1, sizeof(void *));
+  jet_status st = (j.held && j.args && j.keep && outs && donate) ? NULL : jet_status_oom("Execute");
   if (!st) st = resolve_args(c, q, &j);
   if (!st) st = plan_outputs(c, q, &j);
+  if (!st) st = donate_args(c, q, &j, a, donate);
   if (!st) {
     jet_exec_ctl ctl = {.cancelled = &c->cancelled,
                         .deadline_ns = jet__call_deadline_ns(c),
                         .max_temp_bytes = temp_budget(c->ctx->devices, 0)};
-    st = jet_program_run(j.exe->program, j.args, np, NULL, outs, &ctl);
+    st = jet_program_run(j.exe->program, j.args, np, q->n_donate ? donate : NULL, outs, &ctl);
+    if (q->n_donate) donate_done(q, &j, donate);
     if (!st) {
       j.outs = outs;
       atomic_fetch_add(&c->ctx->executions, 1);
