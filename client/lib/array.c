@@ -66,9 +66,12 @@ jet_status jet_arrays_free(jet_array *const *arrs, size_t n) {
         return st;
       }
       c = arrs[i]->client;
-      live++;
+      if (!arrs[i]->donated) live++;
     }
-  if (!live) return NULL;
+  if (!live) {
+    for (size_t i = 0; i < n; i++) jet_array_release(arrs[i]);
+    return NULL;
+  }
   jet_status st = NULL;
   jet_arena *arena = jet_arena_create(256 + live * 64);
   Jet__V1__ArrayHandle *hs = arena ? jet_arena_calloc(arena, live, sizeof *hs) : NULL;
@@ -78,7 +81,7 @@ jet_status jet_arrays_free(jet_array *const *arrs, size_t n) {
   } else {
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-      if (arrs[i]) {
+      if (arrs[i] && !arrs[i]->donated) {
         jet__v1__array_handle__init(&hs[k]);
         hs[k].id = arrs[i]->id;
         hp[k] = &hs[k];

@@ -339,6 +339,14 @@ jet_status jet_client_stats(jet_client *c, jet_stats *out) {
     out->compile_cache_hits = r->compile_cache_hits;
     out->compile_cache_misses = r->compile_cache_misses;
     out->compile_cache_entries = r->compile_cache_entries;
+    out->compile_cache_disk_hits = r->compile_cache_disk_hits;
+    out->compile_cache_evictions = r->compile_cache_evictions;
+    out->compile_cache_bytes = r->compile_cache_bytes;
+    out->compile_cache_capacity_bytes = r->compile_cache_capacity_bytes;
+    out->compile_cache_disk_entries = r->compile_cache_disk_entries;
+    out->compile_cache_disk_bytes = r->compile_cache_disk_bytes;
+    out->compile_cache_disk_discarded = r->compile_cache_disk_discarded;
+    out->compile_time_total_us = r->compile_time_total_us;
     out->executions = r->executions;
     out->in_flight = r->in_flight;
     out->version = dup_str(r->version ? r->version : "");

@@ -63,6 +63,7 @@ struct jet_array {
   jet_client *client;
   char *id;
   jet_type type;
+  bool donated; /* consumed by a call that donated it: nothing to delete */
 };
 
 /* One call in flight with its own pluck completion queue. */

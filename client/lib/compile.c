@@ -176,6 +176,12 @@ jet_status jet_compile_ex(jet_client *c, const jet_graph *g, const jet_transform
     if (!st) {
       if (info) {
         info->server_cache_hit = r->cache_hit;
+        snprintf(info->source, sizeof info->source, "%s", r->source ? r->source : "");
+        info->compile_us = r->compile_us;
+        info->arena_bytes = r->arena_bytes;
+        info->intermediate_bytes = r->intermediate_bytes;
+        info->steps = r->steps;
+        info->fused_steps = r->fused_steps;
         if (opts->return_text) {
           info->text = dup_str(r->text ? r->text : "");
           if (!info->text) st = jet_status_oom("compiled text");
@@ -259,7 +265,19 @@ static jet_status build_args(const jet_executable *e, const jet_arg *args, size_
       h->id = a->id;
       as[i].value_case = JET__V1__ARGUMENT__VALUE_HANDLE;
       as[i].handle = h;
+      if (args[i].donate) {
+        if (!req->donate) {
+          req->donate = jet_arena_calloc(arena, n_args, sizeof *req->donate);
+          if (!req->donate) return jet_status_oom("Execute donate");
+        }
+        req->donate[req->n_donate++] = (uint32_t)i;
+      }
     } else if (args[i].kind == JET_ARG_INLINE) {
+      if (args[i].donate)
+        return jet_status_make(JET_INVALID_ARGUMENT,
+                               "jet_execute: argument %zu: only arrays (not inline data) can be "
+                               "donated",
+                               i);
       char what[48];
       snprintf(what, sizeof what, "jet_execute: argument %zu", i);
       JET_RETURN_IF_ERROR(jet_type_check(&args[i].type, what));
@@ -347,6 +365,9 @@ jet_status jet_execute(jet_executable *e, const jet_arg *args, size_t n_args, je
     st = jet__rpc_unary(e->client, JET__M_EXECUTE, true, &req.base,
                         &jet__v1__execute_response__descriptor, arena, &m);
   if (!st) st = take_outputs(e, (const Jet__V1__ExecuteResponse *)m, results, n_results);
+  if (!st)
+    for (size_t i = 0; i < n_args; i++)
+      if (args[i].kind == JET_ARG_ARRAY && args[i].donate) ((jet_array *)args[i].array)->donated = true;
   jet_arena_destroy(arena);
   if (st) results_undo(results, n_results);
   return st;

@@ -262,6 +262,11 @@ jet_status jet_ffi_transform_text(jet_client *c, jet_builder *b, const char *tra
 
 jet_status jet_ffi_execute(jet_executable *e, jet_array *const *args, size_t n_args,
                            jet_array **outs, size_t n_outs) {
+  return jet_ffi_execute_donate(e, args, n_args, NULL, outs, n_outs);
+}
+
+jet_status jet_ffi_execute_donate(jet_executable *e, jet_array *const *args, size_t n_args,
+                                  const uint8_t *donate, jet_array **outs, size_t n_outs) {
   if (!e || (n_args && !args) || (n_outs && !outs))
     return jet_status_make(JET_INVALID_ARGUMENT, "jet_ffi_execute: NULL argument");
   jet_arg *a = n_args ? calloc(n_args, sizeof *a) : NULL;
@@ -271,7 +276,10 @@ jet_status jet_ffi_execute(jet_executable *e, jet_array *const *args, size_t n_a
     free(r);
     return jet_status_oom("jet_ffi_execute");
   }
-  for (size_t i = 0; i < n_args; i++) a[i] = jet_arg_of_array(args[i]);
+  for (size_t i = 0; i < n_args; i++) {
+    a[i] = jet_arg_of_array(args[i]);
+    a[i].donate = donate && donate[i];
+  }
   for (size_t i = 0; i < n_outs; i++) r[i].keep_on_server = true;
   jet_status st = jet_execute(e, a, n_args, r, n_outs);
   for (size_t i = 0; i < n_outs; i++) outs[i] = st ? NULL : r[i].array;

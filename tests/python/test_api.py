@@ -343,6 +343,35 @@ def test_jit_matches_eager_and_numpy():
     close(jitted(p, x2[:3], y2[:3]), _jet_mlp_loss(p, x2[:3], y2[:3]), **EXACT_TOL)
 
 
+def test_jit_donate_argnums():
+    # The donated parameters' memory is reused for the update; they are
+    # deleted afterwards, the others are not.
+    def step(params, g):
+        return {k: params[k] - 0.1 * g[k] for k in params}
+
+    f = jit(step, donate_argnums=0)
+    rng = np.random.default_rng(5)
+    hp = {"w": rng.normal(size=(64, 32)).astype(np.float32),
+          "b": rng.normal(size=(32,)).astype(np.float32)}
+    hg = {"w": rng.normal(size=(64, 32)).astype(np.float32),
+          "b": rng.normal(size=(32,)).astype(np.float32)}
+    params = {k: jnp.asarray(v) + 0 for k, v in hp.items()}
+    grads = {k: jnp.asarray(v) + 0 for k, v in hg.items()}
+    for _ in range(3):
+        old = params
+        params = f(params, grads)
+        assert all(old[k].is_deleted() for k in old)
+        assert not any(grads[k].is_deleted() for k in grads)
+        with pytest.raises(RuntimeError, match="deleted"):
+            np.asarray(old["w"])
+    for k in hp:
+        np.testing.assert_allclose(np.asarray(params[k]), hp[k] - 0.3 * hg[k], rtol=1e-5,
+                                   atol=1e-6)
+    # Host (numpy) arguments may be listed as donated: nothing to delete.
+    out = f(hp, hg)
+    np.testing.assert_allclose(np.asarray(out["b"]), hp["b"] - 0.1 * hg["b"], rtol=1e-6)
+
+
 def test_jit_pytrees_static_argnums_and_closures():
     c = f32([10.0, 20.0, 30.0])   # a concrete array closed over: a constant
 

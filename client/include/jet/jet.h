@@ -145,6 +145,18 @@ typedef struct jet_stats {
   size_t n_methods;
   jet_method_stats *methods; /* malloc'd [n_methods] */
   char *version;             /* malloc'd, never NULL after success */
+  /* The compiled-kernel cache (GetStatsResponse.compile_cache_*): hits of
+   * the on-disk cache (not counted as misses), evictions from memory, bytes
+   * held in memory and their bound (0 = none), entries and bytes on disk,
+   * bad disk entries discarded, and the total time spent compiling misses. */
+  uint64_t compile_cache_disk_hits;
+  uint64_t compile_cache_evictions;
+  uint64_t compile_cache_bytes;
+  uint64_t compile_cache_capacity_bytes;
+  uint64_t compile_cache_disk_entries;
+  uint64_t compile_cache_disk_bytes;
+  uint64_t compile_cache_disk_discarded;
+  uint64_t compile_time_total_us;
 } jet_stats;
 
 /* GetStats. *out is overwritten (not freed first); release it with
@@ -421,6 +433,15 @@ typedef struct jet_compile_info {
   bool client_cache_hit; /* no RPC was sent */
   bool server_cache_hit; /* CompileResponse.cache_hit (false when no RPC) */
   char *text;            /* malloc'd when return_text was set, else NULL */
+  /* From the CompileResponse (all zero / "" when no RPC was sent): where
+   * the server's executable came from ("memory", "disk" or "compiled"),
+   * the server-side time of the Compile, and the program's figures. */
+  char source[16];
+  uint64_t compile_us;
+  uint64_t arena_bytes;
+  uint64_t intermediate_bytes;
+  uint32_t steps;
+  uint32_t fused_steps;
 } jet_compile_info;
 void jet_compile_info_clear(jet_compile_info *info);
 
@@ -454,14 +475,23 @@ typedef struct jet_arg {
   const jet_array *array; /* JET_ARG_ARRAY */
   jet_type type;          /* JET_ARG_INLINE */
   const void *data;       /* JET_ARG_INLINE: jet_type_nbytes(&type) bytes, borrowed */
+  /* JET_ARG_ARRAY only (JAX's donate_argnums): the call may reuse the
+   * array's memory for its outputs. The server deletes the handle when the
+   * call starts; after a successful call the array is consumed: reading it
+   * again is NOT_FOUND and jet_array_free only frees the client's object. */
+  bool donate;
 } jet_arg;
 
 static inline jet_arg jet_arg_of_array(const jet_array *a) {
-  jet_arg r = {JET_ARG_ARRAY, a, {JET_DTYPE_INVALID, 0, {0}}, NULL};
+  jet_arg r = {JET_ARG_ARRAY, a, {JET_DTYPE_INVALID, 0, {0}}, NULL, false};
   return r;
 }
 static inline jet_arg jet_arg_inline(const jet_type *t, const void *data) {
-  jet_arg r = {JET_ARG_INLINE, NULL, *t, data};
+  jet_arg r = {JET_ARG_INLINE, NULL, *t, data, false};
+  return r;
+}
+static inline jet_arg jet_arg_donated(const jet_array *a) {
+  jet_arg r = {JET_ARG_ARRAY, a, {JET_DTYPE_INVALID, 0, {0}}, NULL, true};
   return r;
 }
 
@@ -675,6 +705,11 @@ jet_status jet_ffi_transform_text(jet_client *c, jet_builder *b, const char *tra
  * error every outs[i] is NULL. */
 jet_status jet_ffi_execute(jet_executable *e, jet_array *const *args, size_t n_args,
                            jet_array **outs, size_t n_outs) JET_MUST_USE;
+/* jet_ffi_execute donating the arguments whose donate[i] is non-zero (see
+ * jet_arg.donate); donate may be NULL. */
+jet_status jet_ffi_execute_donate(jet_executable *e, jet_array *const *args, size_t n_args,
+                                  const uint8_t *donate, jet_array **outs,
+                                  size_t n_outs) JET_MUST_USE;
 
 /* ========================================================================
  * Formatting (numpy style)

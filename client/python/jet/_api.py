@@ -54,7 +54,7 @@ def jit(f=None, static_argnums=(), static_argnames=(), donate_argnums=(), **unus
                              "arguments of jit must be hashable (got %r)" % (statics,))
         dyn = [a for i, a in enumerate(args) if i not in st_idx]
         dkw = {k: v for k, v in kwargs.items() if k not in static_argnames}
-        values, in_tree, _ = _stage.flatten_args(dyn, dkw)
+        values, in_tree, spans = _stage.flatten_args(dyn, dkw)
 
         def body(*dargs, **dkwargs):
             full, it = [], iter(dargs)
@@ -79,7 +79,7 @@ def jit(f=None, static_argnums=(), static_argnames=(), donate_argnums=(), **unus
                 comp = _stage.compile_graph(graph)
                 cache[key] = comp
             try:
-                outs = _stage.execute(comp, values)
+                outs = _stage.execute(comp, values, _donated(donate_argnums, n, st_idx, spans))
             except errors.JetError:
                 cache.pop(key, None)
                 raise
@@ -90,6 +90,20 @@ def jit(f=None, static_argnums=(), static_argnames=(), donate_argnums=(), **unus
 
     jitted._cache_size = lambda: len(cache)
     return _wrap(f, jitted)
+
+
+def _donated(donate_argnums, n, st_idx, spans):
+    """Flat value indices of the positional arguments in donate_argnums."""
+    if isinstance(donate_argnums, int):
+        donate_argnums = (donate_argnums,)
+    dyn_pos = [i for i in range(n) if i not in st_idx]
+    flat = []
+    for d in donate_argnums:
+        d = d + n if d < 0 else d
+        if d in dyn_pos:
+            start, stop, _ = spans[dyn_pos.index(d)]
+            flat.extend(range(start, stop))
+    return flat
 
 
 def make_jaxpr(f, static_argnums=()):

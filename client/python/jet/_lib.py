@@ -90,6 +90,8 @@ def _declare(lib):
         "jet_executable_num_outputs": (c_size_t, [c_void_p]),
         "jet_ffi_output_type": (c_int32, [c_void_p, c_size_t, P(c_int32), P(c_int64)]),
         "jet_ffi_execute": (c_void_p, [c_void_p, P(c_void_p), c_size_t, P(c_void_p), c_size_t]),
+        "jet_ffi_execute_donate": (c_void_p, [c_void_p, P(c_void_p), c_size_t, c_char_p,
+                                              P(c_void_p), c_size_t]),
     }
     for name, (res, args) in sig.items():
         fn = getattr(lib, name)

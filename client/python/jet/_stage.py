@@ -118,9 +118,11 @@ def compile_graph(graph):
     return comp
 
 
-def execute(comp, values):
+def execute(comp, values, donate=()):
     """Runs a compiled graph on values (Arrays) followed by its hoisted
-    Arrays; returns output Arrays."""
+    Arrays; returns output Arrays. `donate`: indices of values whose Arrays
+    are donated (jit's donate_argnums): their memory may become an output's,
+    and they are deleted."""
     from ._array import Array
     g = comp.graph
     args = list(values) + g.hoisted
@@ -132,8 +134,17 @@ def execute(comp, values):
     n_out = len(g.out_avals)
     handles = (ctypes.c_void_p * max(len(hs), 1))(*hs)
     outs = (ctypes.c_void_p * max(n_out, 1))()
-    _lib.check(_lib.lib().jet_ffi_execute(comp.exe, handles, len(hs), outs, n_out),
-               "executing %s" % g.name)
+    given = [i for i in sorted(set(donate))
+             if i < len(values) and isinstance(values[i], Array) and hs.count(hs[i]) == 1]
+    if given:
+        mask = bytes(1 if i in given else 0 for i in range(len(hs)))
+        _lib.check(_lib.lib().jet_ffi_execute_donate(comp.exe, handles, len(hs), mask, outs,
+                                                     n_out), "executing %s" % g.name)
+        for i in given:
+            values[i].delete()
+    else:
+        _lib.check(_lib.lib().jet_ffi_execute(comp.exe, handles, len(hs), outs, n_out),
+                   "executing %s" % g.name)
     return [Array._from_handle(outs[i], a) for i, a in enumerate(g.out_avals)]
 
 
