@@ -144,20 +144,32 @@ static int cmd_health(jet_client *c) {
   return serving ? 0 : 1;
 }
 
+static void stat_line(const char *name, uint64_t v) {
+  printf("%-30s %llu\n", name, (unsigned long long)v);
+}
+
 static int cmd_stats(jet_client *c) {
   jet_stats s;
   jet_status st = jet_client_stats(c, &s);
   if (st) return jet__cli_report(st);
-  printf("version:               %s\n", s.version);
-  printf("uptime_ms:             %llu\n", (unsigned long long)s.uptime_ms);
-  printf("sessions:              %u\n", s.sessions);
-  printf("live_arrays:           %llu\n", (unsigned long long)s.live_arrays);
-  printf("live_bytes:            %llu\n", (unsigned long long)s.live_bytes);
-  printf("compile_cache_hits:    %llu\n", (unsigned long long)s.compile_cache_hits);
-  printf("compile_cache_misses:  %llu\n", (unsigned long long)s.compile_cache_misses);
-  printf("compile_cache_entries: %llu\n", (unsigned long long)s.compile_cache_entries);
-  printf("executions:            %llu\n", (unsigned long long)s.executions);
-  printf("in_flight:             %llu\n", (unsigned long long)s.in_flight);
+  printf("%-30s %s\n", "version:", s.version);
+  stat_line("uptime_ms:", s.uptime_ms);
+  stat_line("sessions:", s.sessions);
+  stat_line("live_arrays:", s.live_arrays);
+  stat_line("live_bytes:", s.live_bytes);
+  stat_line("compile_cache_hits:", s.compile_cache_hits);
+  stat_line("compile_cache_misses:", s.compile_cache_misses);
+  stat_line("compile_cache_disk_hits:", s.compile_cache_disk_hits);
+  stat_line("compile_cache_entries:", s.compile_cache_entries);
+  stat_line("compile_cache_evictions:", s.compile_cache_evictions);
+  stat_line("compile_cache_bytes:", s.compile_cache_bytes);
+  stat_line("compile_cache_capacity_bytes:", s.compile_cache_capacity_bytes);
+  stat_line("compile_cache_disk_entries:", s.compile_cache_disk_entries);
+  stat_line("compile_cache_disk_bytes:", s.compile_cache_disk_bytes);
+  stat_line("compile_cache_disk_discarded:", s.compile_cache_disk_discarded);
+  stat_line("compile_time_total_us:", s.compile_time_total_us);
+  stat_line("executions:", s.executions);
+  stat_line("in_flight:", s.in_flight);
   if (s.n_methods) {
     printf("%-36s %10s %10s\n", "METHOD", "CALLS", "ERRORS");
     for (size_t i = 0; i < s.n_methods; i++)

@@ -1,3 +1,5 @@
+/* The in-memory executable cache (hash table + LRU list bounded in entries
+ * and bytes) and its counters; owns the optional on-disk cache. */
 #include "compiler/cache.h"
 
 #include "compiler/lower.h"
@@ -16,10 +18,12 @@ typedef struct entry {
 struct jet_cache {
   pthread_mutex_t mu;
   uint32_t capacity;
+  uint64_t max_bytes;
   entry **buckets;
-  size_t nbuckets; /* power of two >= capacity */
+  size_t nbuckets; /* power of two >= capacity (at most 2^24) */
   entry *head, *tail;
-  jet_cache_stats st;
+  jet_cache_stats st; /* memory counters; disk figures come from disk */
+  jet_disk_cache *disk;
 };
 
 jet_status jet_executable_create(const char *id, jet_graph *graph, jet_executable **out) {
@@ -40,6 +44,7 @@ jet_status jet_executable_create(const char *id, jet_graph *graph, jet_executabl
     return st;
   }
   jet_program_get_info(e->program, &e->info);
+  e->bytes = (uint64_t)jet_arena_reserved(graph->arena) + e->info.program_bytes;
   atomic_init(&e->refs, 1);
   snprintf(e->id, sizeof(e->id), "%s", id);
   e->graph = graph;
@@ -67,19 +72,41 @@ static size_t hash_id(const char *id) {
   return (size_t)h;
 }
 
-jet_cache *jet_cache_create(uint32_t capacity) {
-  if (capacity == 0) return NULL;
+jet_status jet_cache_open(const jet_cache_options *o, jet_cache **out) {
+  *out = NULL;
+  if (o->max_entries == 0 || o->max_bytes == 0)
+    return jet_status_make(JET_INVALID_ARGUMENT, "compile cache: zero entries or bytes");
   jet_cache *c = calloc(1, sizeof(*c));
-  if (!c) return NULL;
-  c->capacity = capacity;
+  if (!c) return jet_status_oom("compile cache");
+  c->capacity = o->max_entries;
+  c->max_bytes = o->max_bytes;
+  c->st.capacity_bytes = o->max_bytes;
   c->nbuckets = 16;
-  while (c->nbuckets < capacity && c->nbuckets < ((size_t)1 << 24)) c->nbuckets *= 2;
+  while (c->nbuckets < o->max_entries && c->nbuckets < ((size_t)1 << 24)) c->nbuckets *= 2;
   c->buckets = calloc(c->nbuckets, sizeof(entry *));
   if (!c->buckets) {
     free(c);
-    return NULL;
+    return jet_status_oom("compile cache");
   }
   pthread_mutex_init(&c->mu, NULL);
+  if (o->disk_dir && *o->disk_dir) {
+    jet_status st = jet_disk_cache_open(
+        o->disk_dir, o->disk_max_bytes,
+        o->compiler_version ? o->compiler_version : JET_COMPILER_VERSION, &c->disk);
+    if (st) {
+      jet_cache_destroy(c);
+      return st;
+    }
+  }
+  *out = c;
+  return NULL;
+}
+
+jet_cache *jet_cache_create(uint32_t capacity) {
+  jet_cache_options o = {.max_entries = capacity, .max_bytes = UINT64_MAX};
+  jet_cache *c = NULL;
+  jet_status st = jet_cache_open(&o, &c);
+  jet_status_free(st);
   return c;
 }
 
@@ -92,8 +119,11 @@ void jet_cache_destroy(jet_cache *c) {
   }
   free(c->buckets);
   pthread_mutex_destroy(&c->mu);
+  jet_disk_cache_close(c->disk);
   free(c);
 }
+
+jet_disk_cache *jet_cache_disk(jet_cache *c) { return c->disk; }
 
 static entry **find(jet_cache *c, const char *id) {
   entry **pp = &c->buckets[hash_id(id) & (c->nbuckets - 1)];
@@ -128,24 +158,29 @@ jet_executable *jet_cache_lookup(jet_cache *c, const char *id) {
   return out;
 }
 
-/* Removes the least recently used entry; returns its executable for the
- * caller to release outside the lock. Lock held. */
-static jet_executable *evict_one(jet_cache *c) {
+/* Removes the least recently used entry and returns it (its executable
+ * still referenced) for the caller to release outside the lock. Lock
+ * held. */
+static entry *evict_one(jet_cache *c) {
   entry *e = c->tail;
   if (!e) return NULL;
   lru_unlink(c, e);
   entry **pp = find(c, e->exe->id);
   *pp = e->hnext;
-  jet_executable *exe = e->exe;
-  free(e);
   c->st.entries--;
+  c->st.bytes -= e->exe->bytes;
   c->st.evictions++;
-  return exe;
+  return e;
+}
+
+static bool over_bounds(const jet_cache *c) {
+  return c->st.entries > c->capacity || c->st.bytes > c->max_bytes;
 }
 
 jet_executable *jet_cache_insert(jet_cache *c, jet_executable *exe) {
   entry *fresh = calloc(1, sizeof(*fresh));
-  jet_executable *out, *evicted = NULL;
+  entry *evicted = NULL; /* chained through hnext */
+  jet_executable *out;
   pthread_mutex_lock(&c->mu);
   entry **pp = find(c, exe->id);
   if (*pp) {
@@ -154,20 +189,28 @@ jet_executable *jet_cache_insert(jet_cache *c, jet_executable *exe) {
     /* Out of memory for the entry: run uncached rather than fail. */
     out = jet_executable_retain(exe);
   } else {
-    if (c->st.entries >= c->capacity) {
-      evicted = evict_one(c);
-      pp = find(c, exe->id);
-    }
     fresh->exe = jet_executable_retain(exe);
     *pp = fresh;
     lru_push_front(c, fresh);
     c->st.entries++;
+    c->st.bytes += exe->bytes;
+    /* The new entry is at the head: it is never evicted by its own insert. */
+    while (over_bounds(c) && c->tail != fresh) {
+      entry *e = evict_one(c);
+      e->hnext = evicted;
+      evicted = e;
+    }
     fresh = NULL;
     out = jet_executable_retain(exe);
   }
   pthread_mutex_unlock(&c->mu);
   free(fresh);
-  jet_executable_release(evicted);
+  while (evicted) {
+    entry *n = evicted->hnext;
+    jet_executable_release(evicted->exe);
+    free(evicted);
+    evicted = n;
+  }
   return out;
 }
 
@@ -177,8 +220,30 @@ void jet_cache_note(jet_cache *c, bool hit) {
   pthread_mutex_unlock(&c->mu);
 }
 
+void jet_cache_note_disk_hit(jet_cache *c) {
+  pthread_mutex_lock(&c->mu);
+  c->st.disk_hits++;
+  pthread_mutex_unlock(&c->mu);
+}
+
+void jet_cache_note_compile_time(jet_cache *c, uint64_t us) {
+  pthread_mutex_lock(&c->mu);
+  c->st.compile_time_total_us += us;
+  pthread_mutex_unlock(&c->mu);
+}
+
 void jet_cache_get_stats(jet_cache *c, jet_cache_stats *out) {
   pthread_mutex_lock(&c->mu);
   *out = c->st;
   pthread_mutex_unlock(&c->mu);
+  if (c->disk) {
+    jet_disk_stats d;
+    jet_disk_cache_get_stats(c->disk, &d);
+    out->disk_entries = d.entries;
+    out->disk_bytes = d.bytes;
+    out->disk_capacity_bytes = d.capacity;
+    out->disk_discarded = d.discarded;
+    out->disk_evictions = d.evictions;
+    out->disk_write_errors = d.write_errors;
+  }
 }

@@ -20,7 +20,11 @@ const char jet_config_default_text[] =
     "max-request-bytes = 64M\n"
     "log-level = info\n"
     "workers = 0\n"
+    "compute-threads = 0\n"
     "cache-entries = 4096\n"
+    "cache-bytes = 256M\n"
+    "cache-dir =\n"
+    "cache-dir-bytes = 1G\n"
     "max-nodes = 1000000\n";
 
 const char jet_config_usage[] =
@@ -34,7 +38,14 @@ const char jet_config_usage[] =
     "  --max-request-bytes BYTES     largest request message (default 64M)\n"
     "  --log-level LEVEL             error|warn|info|debug (default info)\n"
     "  --workers N                   compute threads (default: one per core)\n"
+    "  --compute-threads N           threads of the compute pool that splits large\n"
+    "                                kernels (default 0 = one per online CPU)\n"
     "  --cache-entries N             compiled executables kept (default 4096)\n"
+    "  --cache-bytes BYTES           memory of compiled executables kept, K/M/G suffixes,\n"
+    "                                0 = no byte bound (default 256M)\n"
+    "  --cache-dir DIR               persistent compile cache directory (created if missing;\n"
+    "                                default: none)\n"
+    "  --cache-dir-bytes BYTES       bound of the cache directory, 0 = none (default 1G)\n"
     "  --max-nodes N                 nodes per graph incl. callees (default 1000000)\n"
     "  --help, --version\n";
 
@@ -115,9 +126,20 @@ jet_status jet_config_set(jet_config *c, const char *key, const char *value) {
   } else if (strcmp(key, "workers") == 0) {
     JET_RETURN_IF_ERROR(parse_uint(key, value, 0, 1024, &v));
     c->workers = (uint32_t)v;
+  } else if (strcmp(key, "compute-threads") == 0) {
+    JET_RETURN_IF_ERROR(parse_uint(key, value, 0, 1024, &v));
+    c->compute_threads = (uint32_t)v;
   } else if (strcmp(key, "cache-entries") == 0) {
     JET_RETURN_IF_ERROR(parse_uint(key, value, 1, 1u << 24, &v));
     c->cache_entries = (uint32_t)v;
+  } else if (strcmp(key, "cache-bytes") == 0) {
+    JET_RETURN_IF_ERROR(jet_config_parse_bytes(key, value, &c->cache_bytes));
+  } else if (strcmp(key, "cache-dir") == 0) {
+    if (strlen(value) >= sizeof(c->cache_dir))
+      return jet_status_make(JET_INVALID_ARGUMENT, "cache-dir: '%.64s...' is too long", value);
+    snprintf(c->cache_dir, sizeof(c->cache_dir), "%s", value);
+  } else if (strcmp(key, "cache-dir-bytes") == 0) {
+    JET_RETURN_IF_ERROR(jet_config_parse_bytes(key, value, &c->cache_dir_bytes));
   } else if (strcmp(key, "max-nodes") == 0) {
     JET_RETURN_IF_ERROR(parse_uint(key, value, 1, UINT32_MAX, &v));
     c->max_nodes = v;

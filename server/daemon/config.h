@@ -10,7 +10,14 @@
  *   max-request-bytes  largest request message accepted
  *   log-level          error | warn | info | debug
  *   workers            compute pool threads (0 = one per core)
+ *   compute-threads    threads of the compute pool (runtime/pool.h) that
+ *                      splits large kernels (0 = one per online CPU)
  *   cache-entries      executables kept in the compile cache (LRU)
+ *   cache-bytes        bytes of executables kept in memory (LRU; K/M/G;
+ *                      0 = no byte bound; default 256M)
+ *   cache-dir          directory of the persistent compile cache (created
+ *                      if missing; empty, the default, = no disk cache)
+ *   cache-dir-bytes    bound of that directory (K/M/G; 0 = none; 1G)
  *   max-nodes          nodes per graph, callees included
  *
  * An unknown key or a bad value is an error naming the source, line and
@@ -32,7 +39,11 @@ typedef struct jet_config {
   uint64_t max_request_bytes;
   jet_log_level log_level;
   uint32_t workers;
+  uint32_t compute_threads; /* 0 = online CPUs */
   uint32_t cache_entries;
+  uint64_t cache_bytes;     /* 0 = no byte bound */
+  char cache_dir[1024];     /* "" = no disk cache */
+  uint64_t cache_dir_bytes; /* 0 = no bound */
   uint64_t max_nodes;
 } jet_config;
 

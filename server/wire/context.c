@@ -1,5 +1,7 @@
 #include "wire/context.h"
 
+#include "daemon/log.h"
+
 #include <string.h>
 #include <time.h>
 
@@ -15,7 +17,24 @@ jet_status jet_ctx_init(jet_ctx *ctx, const jet_config *cfg) {
   ctx->start_ns = jet_now_ns();
   ctx->devices = jet_devices_create(cfg->devices, cfg->memory_limit);
   ctx->sessions = jet_sessions_create();
-  ctx->cache = jet_cache_create(cfg->cache_entries);
+  jet_cache_options co = {
+      .max_entries = cfg->cache_entries,
+      .max_bytes = cfg->cache_bytes ? cfg->cache_bytes : UINT64_MAX,
+      .disk_dir = cfg->cache_dir,
+      .disk_max_bytes = cfg->cache_dir_bytes ? cfg->cache_dir_bytes : UINT64_MAX,
+  };
+  jet_status st = jet_cache_open(&co, &ctx->cache);
+  if (st) {
+    jet_ctx_destroy(ctx);
+    return st;
+  }
+  if (jet_cache_disk(ctx->cache)) {
+    jet_cache_stats cs;
+    jet_cache_get_stats(ctx->cache, &cs);
+    jet_log(JET_LOG_INFO, 0, "compile cache on disk: %s (%llu entries, %llu bytes)",
+            jet_disk_cache_dir(jet_cache_disk(ctx->cache)), (unsigned long long)cs.disk_entries,
+            (unsigned long long)cs.disk_bytes);
+  }
   if (ctx->devices && ctx->sessions) ctx->store = jet_store_create(ctx->devices, ctx->sessions);
   if (!ctx->devices || !ctx->sessions || !ctx->cache || !ctx->store) {
     jet_ctx_destroy(ctx);

@@ -1,16 +1,20 @@
 /* Compile (worker pool): decode and validate the graph under the request
  * limits (ir/), check arg_types, decode transforms, then compile through the
- * executable cache (compiler/, which runs transforms/ on a miss). */
+ * executable cache (compiler/: memory, then disk, then transforms/ and the
+ * passes). A memory miss is logged at info level; a disk cache problem at
+ * warn level. */
+#include <stdio.h>
 #include <string.h>
 
 #include "compiler/compile.h"
+#include "daemon/log.h"
 #include "jet/protoconv.h"
 #include "jet/v1/jet.pb-c.h"
 #include "wire/call.h"
 #include "wire/graph_request.h"
 
-static jet_status reply(jet_arena *a, jet_executable *exe, bool hit, bool text,
-                        Jet__V1__CompileResponse **out) {
+static jet_status reply(jet_arena *a, jet_executable *exe, const jet_compile_result *res,
+                        bool text, Jet__V1__CompileResponse **out) {
   Jet__V1__CompileResponse *r = jet_arena_alloc(a, sizeof(*r));
   uint32_t n = exe->n_outputs;
   Jet__V1__TensorType **list = jet_arena_calloc(a, n ? n : 1, sizeof(*list));
@@ -19,7 +23,13 @@ static jet_status reply(jet_arena *a, jet_executable *exe, bool hit, bool text,
   if (!r || !list || !types || !id) return jet_status_oom("Compile reply");
   jet__v1__compile_response__init(r);
   r->executable_id = id;
-  r->cache_hit = hit;
+  r->cache_hit = res->source == JET_COMPILE_MEMORY;
+  r->source = (char *)jet_compile_source_name(res->source);
+  r->compile_us = res->compile_us;
+  r->arena_bytes = exe->info.arena_bytes;
+  r->intermediate_bytes = exe->info.intermediate_bytes;
+  r->steps = exe->info.steps;
+  r->fused_steps = exe->info.fused_steps;
   for (uint32_t i = 0; i < n; i++) {
     jet__v1__tensor_type__init(&types[i]);
     JET_RETURN_IF_ERROR(jet_type_to_proto(&exe->output_types[i], a, &types[i]));
@@ -42,11 +52,25 @@ jet_status jet__rpc_compile(jet_call *c, jet_arena *a, const ProtobufCMessage *r
                                                      q->n_arg_types, q->transforms, q->n_transforms,
                                                      a, &g, &args, &tfs));
   jet_executable *exe;
-  bool hit;
-  JET_RETURN_IF_ERROR(jet_compiler_compile(c->ctx->cache, g, tfs, (uint32_t)q->n_transforms, args,
-                                  (uint32_t)q->n_arg_types, &exe, &hit));
+  jet_compile_result res;
+  jet_status st = jet_compiler_compile_ex(c->ctx->cache, g, tfs, (uint32_t)q->n_transforms, args,
+                                          (uint32_t)q->n_arg_types, &exe, &res);
+  if (res.disk_note[0]) jet_log(JET_LOG_WARN, c->id, "%s", res.disk_note);
+  JET_RETURN_IF_ERROR(st);
+  if (res.source != JET_COMPILE_MEMORY) {
+    char wrote[64] = "";
+    if (res.disk_write_us)
+      snprintf(wrote, sizeof wrote, ", written to disk in %.3f ms",
+               (double)res.disk_write_us / 1e3);
+    jet_log(JET_LOG_INFO, c->id,
+            "compile %.32s: source %s, %.3f ms, %u nodes, %u steps (%u fused), arena %llu "
+            "bytes%s",
+            exe->id, jet_compile_source_name(res.source), (double)res.compile_us / 1e3,
+            exe->graph->n_nodes, exe->info.steps, exe->info.fused_steps,
+            (unsigned long long)exe->info.arena_bytes, wrote);
+  }
   Jet__V1__CompileResponse *r = NULL;
-  jet_status st = reply(a, exe, hit, q->return_text, &r);
+  st = reply(a, exe, &res, q->return_text, &r);
   jet_executable_release(exe);
   if (!st) *resp = &r->base;
   return st;

@@ -46,6 +46,14 @@ jet_status jet__rpc_get_stats(jet_call *c, jet_arena *a, const ProtobufCMessage 
   r->compile_cache_hits = cs.hits;
   r->compile_cache_misses = cs.misses;
   r->compile_cache_entries = cs.entries;
+  r->compile_cache_disk_hits = cs.disk_hits;
+  r->compile_cache_evictions = cs.evictions;
+  r->compile_cache_bytes = cs.bytes;
+  r->compile_cache_capacity_bytes = cs.capacity_bytes == UINT64_MAX ? 0 : cs.capacity_bytes;
+  r->compile_cache_disk_entries = cs.disk_entries;
+  r->compile_cache_disk_bytes = cs.disk_bytes;
+  r->compile_cache_disk_discarded = cs.disk_discarded;
+  r->compile_time_total_us = cs.compile_time_total_us;
   r->executions = atomic_load(&ctx->executions);
   r->in_flight = atomic_load(&ctx->in_flight);
   for (uint32_t i = 0; i < mt->n; i++) {

@@ -25,5 +25,8 @@ char *jet_arena_strdup(jet_arena *a, const char *s);
 
 /* Bytes handed out so far (for limits and stats). */
 size_t jet_arena_used(const jet_arena *a);
+/* Bytes of memory the arena holds (its chunks, headers and unused tails
+ * included): what destroying it gives back. Walks the chunk list. */
+size_t jet_arena_reserved(const jet_arena *a);
 
 #endif

@@ -89,3 +89,9 @@ char *jet_arena_strdup(jet_arena *a, const char *s) {
 }
 
 size_t jet_arena_used(const jet_arena *a) { return a->total; }
+
+size_t jet_arena_reserved(const jet_arena *a) {
+  size_t n = sizeof *a;
+  for (const chunk *c = a->head; c; c = c->next) n += sizeof(chunk) + c->cap;
+  return n;
+}
