@@ -141,7 +141,9 @@ static jet_status scan(jet_disk_cache *d, bool evict) {
       files = nf;
       cap = nc;
     }
-    snprintf(files[n].name, sizeof files[n].name, "%s", de->d_name);
+    const size_t len = strlen(de->d_name); /* is_entry_name checked the length */
+    if (len >= sizeof files[n].name) continue;
+    memcpy(files[n].name, de->d_name, len + 1);
     files[n].mtime = sb.st_mtim;
     files[n].size = (uint64_t)sb.st_size;
     total += files[n].size;

@@ -258,7 +258,8 @@ static jet_status visit_reduce(lctx *c, uint32_t i, bool *fused) {
   int32_t gi = -1;
   if (c->state[x] == V_GROUP) {
     const lgroup *G = &c->groups[c->group_of[x]];
-    if (G->open && G->red_node < 0 && same_shape(&G->shape, xt)) gi = c->group_of[x];
+    if (G->open && G->red_node < 0 && same_shape(&G->shape, xt) && G->n_members < MAX_MEMBERS)
+      gi = c->group_of[x];
   }
   if (gi < 0) {
     JET_RETURN_IF_ERROR(new_group(c, xt, &gi));

@@ -10,6 +10,7 @@
 #include "program.h"
 #include "jet/protoconv.h"
 #include "jet/v1/jet.pb-c.h"
+#include "compiler/compile.h"
 #include "runtime/mem.h"
 #include "wire/call.h"
 
@@ -206,7 +207,9 @@ jet_status jet__rpc_execute(jet_call *c, jet_arena *a, const ProtobufCMessage *r
   const Jet__V1__ExecuteRequest *q = (const void *)req;
   exec_job j = {0};
   const char *eid = q->executable_id ? q->executable_id : "";
-  j.exe = jet_cache_lookup(c->ctx->cache, eid);
+  /* The memory cache, else the disk cache (an id compiled before a
+   * restart, or evicted since). */
+  j.exe = jet_compiler_find(c->ctx->cache, eid, NULL, 0);
   if (!j.exe)
     return jet_status_make(JET_NOT_FOUND, "executable_id: executable '%.64s' not found (compile it first)",
                            eid);

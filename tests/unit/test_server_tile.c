@@ -225,6 +225,14 @@ static int64_t ford(jet_dtype d, const void *p, int64_t i) {
 static bool fisnan(jet_dtype d, const void *p, int64_t i) {
   return d == JET_F32 ? isnan(((const float *)p)[i]) : isnan(((const double *)p)[i]);
 }
+/* Element i equal bit for bit, or NaN in both (payloads aside: which NaN
+ * an op returns, and whether floor/ceil quiet a signalling NaN, differs
+ * between optimisation levels of the reference itself). */
+static bool same_elem(jet_dtype d, const void *a, const void *b, int64_t i) {
+  const size_t es = jet_dtype_size(d);
+  if (memcmp(at(a, d, i), at(b, d, i), es) == 0) return true;
+  return (d == JET_F32 || d == JET_F64) && fisnan(d, a, i) && fisnan(d, b, i);
+}
 static double fval(jet_dtype d, const void *p, int64_t i) {
   return d == JET_F32 ? ((const float *)p)[i] : ((const double *)p)[i];
 }
@@ -352,7 +360,7 @@ static void check_case(const tnode *tn, const jet_dtype *in, jet_dtype out, cons
         ok = dist <= approx_tol(op, out);
       }
     } else {
-      ok = memcmp(at(ref, out, i), at(got, out, i), osz) == 0;
+      ok = same_elem(out, ref, got, i);
     }
     if (!ok) {
       char buf[256];
@@ -698,7 +706,7 @@ static void check_reduce(const char *isa, jet_op op, jet_dtype d, int kind) {
     if (!float_close(d, ref_all, acc, 0, scale) || !float_close(d, ref_all, wacc, 0, scale))
       fail_msg("%s: %s %s all: reference %.17g, tile %.17g, wide %.17g", isa, jet_op_name(op),
                jet_dtype_name(d), fval(d, ref_all, 0), fval(d, acc, 0), fval(d, wacc, 0));
-  } else if (memcmp(ref_all, acc, es) != 0 || memcmp(ref_all, wacc, es) != 0) {
+  } else if (!same_elem(d, ref_all, acc, 0) || !same_elem(d, ref_all, wacc, 0)) {
     uint64_t r = 0, g = 0;
     memcpy(&r, ref_all, es);
     memcpy(&g, acc, es);
@@ -709,7 +717,7 @@ static void check_reduce(const char *isa, jet_op op, jet_dtype d, int kind) {
   /* one whole call over everything (not limited to a tile) */
   jet_tile_reduce_identity(op, d, acc, 1);
   jet_tile_reduce_all(op, d, in, n, acc);
-  if (fsum ? !float_close(d, ref_all, acc, 0, scale) : memcmp(ref_all, acc, es) != 0)
+  if (fsum ? !float_close(d, ref_all, acc, 0, scale) : !same_elem(d, ref_all, acc, 0))
     fail_msg("%s: %s %s one call differs", isa, jet_op_name(op), jet_dtype_name(d));
 
   /* accum over rows */
@@ -727,7 +735,7 @@ static void check_reduce(const char *isa, jet_op op, jet_dtype d, int kind) {
    * operand's NaN an add returns depends on the compiler's operand order) */
   for (int64_t j = 0; j < cols; j++) {
     const bool nan2 = fsum && fisnan(d, ref_cols, j) && fisnan(d, wacc, j);
-    if (!nan2 && memcmp(at(ref_cols, d, j), at(wacc, d, j), es) != 0)
+    if (!nan2 && !same_elem(d, ref_cols, wacc, j))
       fail_msg("%s: %s %s accum (wide) differs at %lld", isa, jet_op_name(op), jet_dtype_name(d),
                (long long)j);
   }
@@ -735,7 +743,7 @@ static void check_reduce(const char *isa, jet_op op, jet_dtype d, int kind) {
    * reference's double does not): compared without special values */
   for (int64_t j = 0; j < cols && !(fsum && kind == 0); j++) {
     const bool ok = fsum ? float_close(d, ref_cols, acc, j, scale / (double)cols)
-                         : memcmp(at(ref_cols, d, j), at(acc, d, j), es) == 0;
+                         : same_elem(d, ref_cols, acc, j);
     if (!ok)
       fail_msg("%s: %s %s accum column %lld differs", isa, jet_op_name(op), jet_dtype_name(d),
                (long long)j);
