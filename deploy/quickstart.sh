@@ -19,7 +19,7 @@ if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
 fi
 
 log="$build/jetd.log"
-"$build/server/jetd" --listen "$addr" >"$build/jetd.out" 2>"$log" &
+"$build/server/jetd" --listen "$addr" --cache-dir "$build/jet-cache" >"$build/jetd.out" 2>"$log" &
 pid=$!
 echo "$pid" >"$pidfile"
 for _ in $(seq 100); do
