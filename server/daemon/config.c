@@ -37,7 +37,7 @@ const char jet_config_usage[] =
     "                                auto = 3/4 of physical memory / devices (default)\n"
     "  --max-request-bytes BYTES     largest request message (default 64M)\n"
     "  --log-level LEVEL             error|warn|info|debug (default info)\n"
-    "  --workers N                   compute threads (default: one per core)\n"
+    "  --workers N                   RPC worker threads (default: one per core)\n"
     "  --compute-threads N           threads of the compute pool that splits large\n"
     "                                kernels (default 0 = one per online CPU)\n"
     "  --cache-entries N             compiled executables kept (default 4096)\n"

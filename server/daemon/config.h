@@ -9,7 +9,7 @@
  *                      auto (the default) = 3/4 of physical memory / devices
  *   max-request-bytes  largest request message accepted
  *   log-level          error | warn | info | debug
- *   workers            compute pool threads (0 = one per core)
+ *   workers            RPC worker threads, libuv pool (0 = one per core)
  *   compute-threads    threads of the compute pool (runtime/pool.h) that
  *                      splits large kernels (0 = one per online CPU)
  *   cache-entries      executables kept in the compile cache (LRU)

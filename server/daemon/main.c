@@ -9,6 +9,7 @@
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
+#include "runtime/pool.h"
 
 int main(int argc, char **argv) {
   jet_config cfg;
@@ -44,7 +45,19 @@ int main(int argc, char **argv) {
    * arrays use huge pages through runtime/mem.c. */
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
-  /* Parallelism comes from the pool: one OpenBLAS thread per worker. */
+  /* Parallelism comes from the compute pool (runtime/pool.h), which splits
+   * large kernels, matrix products included: OpenBLAS itself stays on one
+   * thread so that the two never oversubscribe the cores. */
   openblas_set_num_threads(1);
-  return jet_daemon_run(&cfg);
+  st = jet_pool_global_init(cfg.compute_threads);
+  if (st) {
+    fprintf(stderr, "jetd: compute pool: %s\n", jet_status_message(st));
+    jet_status_free(st);
+    return 1;
+  }
+  jet_log(JET_LOG_INFO, 0, "compute pool: %u threads; OpenBLAS core %s, 1 thread",
+          jet_pool_size(jet_pool_global()), openblas_get_corename());
+  int rc = jet_daemon_run(&cfg);
+  jet_pool_global_shutdown();
+  return rc;
 }

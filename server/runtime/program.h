@@ -44,7 +44,7 @@ jet_status jet_program_run(const jet_program *p, const jet_buf *args, uint32_t n
                            void **donate, jet_buf *outs, const jet_exec_ctl *ctl) JET_MUST_USE;
 
 /* Text listing of the program (steps, fused groups, arena offsets) for
- * `jet print --program` and debugging; a malloc'd string the caller frees,
+ * debugging and tests; a malloc'd string the caller frees,
  * NULL on out-of-memory. */
 char *jet_program_describe(const jet_program *p);
 
