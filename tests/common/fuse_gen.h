@@ -19,7 +19,9 @@
  * What must match. Every value carries an fg_info saying how the optimized
  * run may differ from the reference executor:
  *  - FG_EXACT: bit for bit (every NaN equals every NaN; the sign of zero
- *    counts). Integers and bools always; floats through every op that IEEE
+ *    counts; floats are bitcast to ints only from parameters and constants,
+ *    as the sign and payload of computed NaNs are unspecified). Integers
+ *    and bools always; floats through every op that IEEE
  *    arithmetic rounds exactly once (+ - * / sqrt fmod, converts, min/max,
  *    select, clamp, floor/ceil/round, structure), and float sums, cumsums,
  *    products and dots whose operands are "dyadic" (multiples of 2^-q below
@@ -134,7 +136,9 @@ static inline void fg_dump(const jet_graph *g) {
   if (!fg_quiet) adc_dump(g);
 }
 
-static inline int fg_rnd(fg_gen *g, int n) { return n <= 1 ? 0 : (int)adc_randint(&g->r, 0, n - 1); }
+static inline int fg_rnd(fg_gen *g, int n) {
+  return n <= 1 ? 0 : (int)adc_randint(&g->r, 0, n - 1);
+}
 static inline bool fg_pct(fg_gen *g, int pct) { return fg_rnd(g, 100) < pct; }
 static inline bool fg_isf(jet_dtype d) { return d == JET_F32 || d == JET_F64; }
 static inline bool fg_isuint(jet_dtype d) { return d == JET_U8 || d == JET_U32; }
@@ -318,8 +322,11 @@ static inline jet_type fg_reshape_target(fg_gen *g, const jet_type *s) {
 
 static inline jet_type fg_base_shape(fg_gen *g) {
   jet_type t = jet_type_make(JET_F32, 0, NULL);
-  int kind = fg_rnd(g, 100); /* < 9 big, < 13 has a 0 dim */
-  t.rank = fg_pct(g, 8) && kind >= 13 ? 0 : 1 + fg_rnd(g, 4);
+  /* kind < 10: big (70,000+ elements: several tasks and tiles); < 14: a
+   * dim of 0; < 24: long rows (a last dim of 1000-5000, not a multiple of
+   * the tile); else normal */
+  int kind = fg_rnd(g, 100);
+  t.rank = fg_pct(g, 8) && kind >= 24 ? 0 : 1 + fg_rnd(g, 4);
   for (int d = 0; d < t.rank; d++) {
     int k = fg_rnd(g, 100);
     t.dims[d] = k < 18 ? 1 : k < 30 ? 2 + fg_rnd(g, 7) : 1 + fg_rnd(g, 70);
@@ -328,13 +335,17 @@ static inline jet_type fg_base_shape(fg_gen *g) {
     int d = fg_rnd(g, t.rank);
     t.dims[d] = (t.dims[d] + 1) / 2;
   }
-  if (kind < 9 && t.rank > 0) {
+  if (kind < 10 && t.rank > 0) {
     int a = fg_rnd(g, t.rank);
     t.dims[a] = 1;
-    int64_t others = fg_numel(&t);
-    t.dims[a] = (FG_BIG_NUMEL + others - 1) / others + fg_rnd(g, 4000 / (int)others + 2);
-  } else if (kind < 13 && t.rank > 0) {
+    int64_t others = fg_numel(&t), target = FG_BIG_NUMEL * (1 + fg_rnd(g, 3));
+    t.dims[a] = (target + others - 1) / others + fg_rnd(g, 4000 / (int)others + 2);
+  } else if (kind < 14 && t.rank > 0) {
     t.dims[fg_rnd(g, t.rank)] = 0;
+  } else if (kind < 24) {
+    t.rank = 2 + fg_rnd(g, 2);
+    t.dims[t.rank - 1] = 1000 + fg_rnd(g, 4000);
+    for (int d = 0; d < t.rank - 1; d++) t.dims[d] = 1 + fg_rnd(g, d == 0 ? 30 : 4);
   }
   return t;
 }
@@ -416,8 +427,8 @@ static inline void fg_fill(fg_gen *g, jet_buf *b, int dom, bool specials) {
     }
   }
   for (int64_t i = fresh; i < n; i++)
-    memcpy((char *)b->data + i * es, (char *)b->data + (int64_t)(adc_next(&g->r) % (uint64_t)fresh) * es,
-           es);
+    memcpy((char *)b->data + i * es,
+           (char *)b->data + (int64_t)(adc_next(&g->r) % (uint64_t)fresh) * es, es);
 }
 
 static inline fg_info fg_domain_info(int dom, jet_dtype dt) {
@@ -489,11 +500,14 @@ static inline jet_value fg_const(fg_gen *g, jet_type t, int dom) {
   if (t.rank == 0 && fg_pct(g, 70)) {
     static const double fs[12] = {2, 0.5, -1, 1, 0, 3, -0.0, 0.25, 1e-3, NAN, INFINITY, 7};
     static const double is[8] = {1, 2, 0, 3, 7, -1, 31, 100};
-    double v = fg_isf(t.dtype) ? fs[fg_rnd(g, 12)] : t.dtype == JET_BOOL ? fg_rnd(g, 2) : is[fg_rnd(g, 8)];
+    double v = fg_isf(t.dtype)       ? fs[fg_rnd(g, 12)]
+               : t.dtype == JET_BOOL ? fg_rnd(g, 2)
+                                     : is[fg_rnd(g, 8)];
     if (fg_isuint(t.dtype) && v < 0) v = 1;
     adc_set(&b, 0, v);
     if (fg_isf(t.dtype)) {
-      inf = fg_exact(fabs(v) > 0 && isfinite(v) ? fabs(v) : 1, v == 1e-3 ? -1 : 2, !(v < 0) && !signbit(v));
+      inf = fg_exact(fabs(v) > 0 && isfinite(v) ? fabs(v) : 1, v == 1e-3 ? -1 : 2,
+                     !(v < 0) && !signbit(v));
       inf.lo = fabs(v) > 0 && isfinite(v) ? fabs(v) : 1;
     } else
       inf = fg_int_info(t.dtype, fabs(v));
@@ -624,7 +638,8 @@ static inline bool fg_ew_rule0(jet_op op, int64_t y, const fg_info *x, const jet
         return true;
       }
       if (!rel) {
-        *o = fg_exact(fg_capmag(a->mag + b->mag, od), a->q >= 0 && b->q >= 0 ? (a->q > b->q ? a->q : b->q) : -1,
+        *o = fg_exact(fg_capmag(a->mag + b->mag, od),
+                      a->q >= 0 && b->q >= 0 ? (a->q > b->q ? a->q : b->q) : -1,
                       op == JET_OP_ADD && a->nonneg && b->nonneg);
         return true;
       }
@@ -727,7 +742,8 @@ static inline bool fg_ew_rule0(jet_op op, int64_t y, const fg_info *x, const jet
           *o = fg_exact(m, q, a->nonneg);
           return true;
         }
-        return fg_rel(o, a->err + (od == JET_F32 && d0 == JET_F64 ? fg_eps(JET_F32) : 0), m, a->nonneg);
+        return fg_rel(o, a->err + (od == JET_F32 && d0 == JET_F64 ? fg_eps(JET_F32) : 0), m,
+                      a->nonneg);
       }
       if (rel) return false;
       if (od == JET_BOOL) {
@@ -736,8 +752,8 @@ static inline bool fg_ew_rule0(jet_op op, int64_t y, const fg_info *x, const jet
         *o = f ? fg_exact(1, 0, true) : fg_int_info(od, 1);
       } else if (fg_isf(od)) { /* int -> float: integers, rounded */
         *o = fg_exact(fg_capmag(a->mag * (1 + 2 * E), od), 0, fg_isuint(d0) || a->nonneg);
-      } else if (fg_isf(d0)) { /* float -> int: saturating */
-        *o = fg_int_info(od, fg_min2(ceil(a->mag), fg_dtmax(od)));
+      } else if (fg_isf(d0)) { /* float -> int: saturating (infinities too) */
+        *o = fg_int_info(od, fg_dtmax(od));
       } else { /* int -> int: wraps */
         const bool keeps = a->mag < fg_dtmax(od) && !(fg_isuint(od) && !fg_isuint(d0));
         *o = fg_int_info(od, keeps ? a->mag : fg_dtmax(od));
@@ -823,8 +839,8 @@ static inline double fg_lo_rule(jet_op op, int64_t y, const fg_info *x, const je
   return lo;
 }
 
-static inline bool fg_ew_rule(jet_op op, int64_t y, const fg_info *x, const jet_dtype *dt, uint32_t n,
-                              jet_dtype od, fg_info *o) {
+static inline bool fg_ew_rule(jet_op op, int64_t y, const fg_info *x, const jet_dtype *dt,
+                              uint32_t n, jet_dtype od, fg_info *o) {
   /* REL operands that might be subnormal, into ops that would magnify them */
   for (uint32_t k = 0; k < n; k++) {
     if (x[k].cls != FG_REL || x[k].lo >= fg_tiny(dt[k])) continue;
@@ -848,8 +864,8 @@ static inline bool fg_ew_rule(jet_op op, int64_t y, const fg_info *x, const jet_
 
 /* Sums of n terms (reduce_sum, cumsum, dot): EXACT, REL or LOOSE, or false
  * (overflow in some order possible). m: bound of one term's magnitude. */
-static inline bool fg_sum_rule(const fg_info *x, uint32_t nx, jet_dtype dt, double n, double m, int q,
-                               bool nonneg, double lo, fg_info *o) {
+static inline bool fg_sum_rule(const fg_info *x, uint32_t nx, jet_dtype dt, double n, double m,
+                               int q, bool nonneg, double lo, fg_info *o) {
   double err = 0;
   bool exact = true;
   for (uint32_t k = 0; k < nx; k++) {
@@ -883,7 +899,7 @@ static inline bool fg_sum_rule(const fg_info *x, uint32_t nx, jet_dtype dt, doub
 static inline jet_value fg_ew(fg_gen *g, jet_op op, const jet_value *x, uint32_t n,
                               const jet_attr *a, uint32_t na, int64_t y) {
   if (g->b.st) return JET_NO_VALUE;
-  fg_info xi[3];
+  fg_info xi[3] = {0};
   jet_dtype dt[3];
   for (uint32_t k = 0; k < n; k++) {
     if (x[k] == JET_NO_VALUE) return JET_NO_VALUE;
@@ -898,7 +914,9 @@ static inline jet_value fg_ew(fg_gen *g, jet_op op, const jet_value *x, uint32_t
   if (!fg_ew_rule(op, y, xi, dt, n, od, &o)) return JET_NO_VALUE;
   return fg_add(g, op, x, n, a, na, o);
 }
-static inline jet_value fg_op1(fg_gen *g, jet_op op, jet_value x) { return fg_ew(g, op, &x, 1, NULL, 0, 0); }
+static inline jet_value fg_op1(fg_gen *g, jet_op op, jet_value x) {
+  return fg_ew(g, op, &x, 1, NULL, 0, 0);
+}
 static inline jet_value fg_op2(fg_gen *g, jet_op op, jet_value x, jet_value y) {
   jet_value v[2] = {x, y};
   return fg_ew(g, op, v, 2, NULL, 0, 0);
@@ -951,7 +969,8 @@ static inline jet_value fg_reshape(fg_gen *g, jet_value x, const jet_type *to) {
 }
 
 /* reduce op over axes (as given: any order, negatives allowed). */
-static inline jet_value fg_reduce(fg_gen *g, jet_op op, jet_value x, const int64_t *axes, uint32_t na) {
+static inline jet_value fg_reduce(fg_gen *g, jet_op op, jet_value x, const int64_t *axes,
+                                  uint32_t na) {
   if (x == JET_NO_VALUE || g->b.st) return JET_NO_VALUE;
   const jet_type *t = fg_ty(g, x);
   const fg_info *xi = fg_inf(g, x);
@@ -1223,7 +1242,11 @@ static inline jet_value fg_step_convert(fg_gen *g) {
   jet_value x = fg_pick(g, fg_f_any, NULL);
   if (x == JET_NO_VALUE) return x;
   const jet_dtype d = fg_dt(g, x);
-  if (fg_pct(g, 15)) {
+  /* The sign and payload of a computed NaN are unspecified (IEEE, XLA), so
+   * only raw data (parameters, constants) is bitcast from floats. */
+  const int32_t def = g->b.g->value_node[x];
+  const bool raw = def < 0 || g->b.g->nodes[def].op == JET_OP_CONSTANT;
+  if (fg_pct(g, 15) && (raw || !fg_isf(d))) {
     static const jet_dtype pairs[][2] = {{JET_F32, JET_I32}, {JET_F32, JET_U32}, {JET_I32, JET_F32},
                                          {JET_U32, JET_F32}, {JET_I32, JET_U32}, {JET_U32, JET_I32},
                                          {JET_F64, JET_I64}, {JET_I64, JET_F64}};
@@ -1259,7 +1282,8 @@ static inline jet_value fg_step_bcast(fg_gen *g) {
     const jet_type *t = fg_ty(g, x);
     int64_t axes[JET_MAX_RANK];
     for (int d = 0; d < t->rank; d++) axes[d] = d;
-    x = fg_reduce(g, fg_pct(g, 50) ? JET_OP_REDUCE_MAX : JET_OP_REDUCE_MIN, x, axes, (uint32_t)t->rank);
+    x = fg_reduce(g, fg_pct(g, 50) ? JET_OP_REDUCE_MAX : JET_OP_REDUCE_MIN, x, axes,
+                  (uint32_t)t->rank);
   }
   return fg_bcast(g, x, &to);
 }
@@ -1339,10 +1363,12 @@ static inline jet_value fg_step_reduce(fg_gen *g) {
   uint32_t nb = 0;
   for (int d = 0; d < t.rank; d++)
     if (!red[d]) bd[nb++] = d;
-  jet_attr a[2] = {gb_ints("shape", t.dims, (uint32_t)t.rank), gb_ints("broadcast_dimensions", bd, nb)};
+  jet_attr a[2] = {gb_ints("shape", t.dims, (uint32_t)t.rank),
+                   gb_ints("broadcast_dimensions", bd, nb)};
   jet_value b = fg_struct(g, JET_OP_BROADCAST_IN_DIM, &r, 1, a, 2);
   if (b == JET_NO_VALUE) return b;
-  static const jet_op comb[6] = {JET_OP_SUB, JET_OP_DIV, JET_OP_ADD, JET_OP_MUL, JET_OP_MAX, JET_OP_GE};
+  static const jet_op comb[6] = {JET_OP_SUB, JET_OP_DIV, JET_OP_ADD,
+                                 JET_OP_MUL, JET_OP_MAX, JET_OP_GE};
   jet_op c = comb[fg_rnd(g, 6)];
   if (!fg_op_accepts(c, t.dtype)) c = JET_OP_MAX;
   jet_value v = fg_op2(g, c, x, b);
@@ -1438,7 +1464,8 @@ static inline jet_value fg_step_nonfusible(fg_gen *g) {
         if (l[d] < s[d]) l[d] = s[d];
         st[d] = 1 + (fg_pct(g, 30) ? fg_rnd(g, 3) : 0);
       }
-      jet_attr a[3] = {gb_ints("start_indices", s, (uint32_t)r), gb_ints("limit_indices", l, (uint32_t)r),
+      jet_attr a[3] = {gb_ints("start_indices", s, (uint32_t)r),
+                       gb_ints("limit_indices", l, (uint32_t)r),
                        gb_ints("strides", st, (uint32_t)r)};
       return fg_struct(g, JET_OP_SLICE, &x, 1, a, fg_pct(g, 50) ? 3 : 2);
     }
@@ -1468,15 +1495,17 @@ static inline jet_value fg_step_nonfusible(fg_gen *g) {
       for (int i = 0; i < k; i++)
         adc_set(&ib, i, (double)(fg_rnd(g, (int)t.dims[0] + 4) - 2));
       const jet_attr la = gb_lit("value", it, ib.data, jet_type_nbytes(&it));
-      jet_value idx = fg_add(g, JET_OP_CONSTANT, NULL, 0, &la, 1, fg_int_info(idt, (double)t.dims[0] + 2));
+      jet_value idx =
+          fg_add(g, JET_OP_CONSTANT, NULL, 0, &la, 1, fg_int_info(idt, (double)t.dims[0] + 2));
       adc_buf_free(&ib);
       int64_t od[JET_MAX_RANK], ss[JET_MAX_RANK], zero = 0;
       for (int d = 1; d < r; d++) od[d - 1] = d;
       ss[0] = 1;
       for (int d = 1; d < r; d++) ss[d] = t.dims[d];
-      jet_attr a[5] = {gb_ints("offset_dims", od, (uint32_t)r - 1), gb_ints("collapsed_slice_dims", &zero, 1),
-                       gb_ints("start_index_map", &zero, 1), gb_ints("slice_sizes", ss, (uint32_t)r),
-                       gb_int("mode", fg_rnd(g, 2))};
+      jet_attr a[5] = {gb_ints("offset_dims", od, (uint32_t)r - 1),
+                       gb_ints("collapsed_slice_dims", &zero, 1),
+                       gb_ints("start_index_map", &zero, 1),
+                       gb_ints("slice_sizes", ss, (uint32_t)r), gb_int("mode", fg_rnd(g, 2))};
       jet_value ops[2] = {x, idx};
       return fg_struct(g, JET_OP_GATHER, ops, 2, a, 5);
     }
@@ -1496,8 +1525,10 @@ static inline jet_value fg_step_nonfusible(fg_gen *g) {
       static const jet_dtype ds[6] = {JET_F32, JET_F64, JET_I32, JET_I64, JET_U8, JET_U32};
       jet_dtype d = ds[fg_rnd(g, 6)];
       int64_t dim = fg_rnd(g, r);
-      jet_attr a[3] = {gb_dtype("dtype", d), gb_ints("shape", t.dims, (uint32_t)r), gb_int("dimension", dim)};
-      fg_info o = fg_isf(d) ? fg_exact((double)t.dims[dim], 0, true) : fg_int_info(d, (double)t.dims[dim]);
+      jet_attr a[3] = {gb_dtype("dtype", d), gb_ints("shape", t.dims, (uint32_t)r),
+                       gb_int("dimension", dim)};
+      fg_info o =
+          fg_isf(d) ? fg_exact((double)t.dims[dim], 0, true) : fg_int_info(d, (double)t.dims[dim]);
       return fg_add(g, JET_OP_IOTA, NULL, 0, a, 3, o);
     }
     default: return fg_dot(g, x);
@@ -1636,10 +1667,11 @@ static inline jet_graph *fg_probe(const fg_gen *g, jet_status *st) {
     const jet_node node = p->nodes[g->loose_node[k]];
     jet_value ops[3];
     for (uint32_t i = 0; i < node.n_operands && !*st; i++)
-      *st = jet_graph_add_node(p, JET_OP_ABS, &node.operands[i], 1, NULL, 0, NULL, NULL, 0, &ops[i]);
+      *st =
+          jet_graph_add_node(p, JET_OP_ABS, &node.operands[i], 1, NULL, 0, NULL, NULL, 0, &ops[i]);
     if (!*st)
-      *st = jet_graph_add_node(p, node.op, ops, node.n_operands, node.attrs, node.n_attrs, NULL, NULL,
-                               0, &outs[k]);
+      *st = jet_graph_add_node(p, node.op, ops, node.n_operands, node.attrs, node.n_attrs, NULL,
+                               NULL, 0, &outs[k]);
   }
   if (!*st) *st = jet_graph_set_outputs(p, outs, g->n_loose);
   if (*st) {
@@ -1732,13 +1764,14 @@ static inline bool fg_compare(const fg_gen *g, const char *what, const jet_buf *
   for (uint32_t j = 0; j < g->g->n_outputs; j++) {
     char ta[JET_TYPE_STR_MAX], tb[JET_TYPE_STR_MAX];
     if (!jet_type_equal(&ref[j].type, &got[j].type)) {
-      FG_ERR("[seed %" PRIu64 "] %s: output %u has type %s, reference %s\n", g->seed, what,
-              j, jet_type_str(&got[j].type, ta, sizeof ta), jet_type_str(&ref[j].type, tb, sizeof tb));
+      FG_ERR("[seed %" PRIu64 "] %s: output %u has type %s, reference %s\n", g->seed, what, j,
+             jet_type_str(&got[j].type, ta, sizeof ta), jet_type_str(&ref[j].type, tb, sizeof tb));
       fg_dump(g->g);
       return false;
     }
     const fg_info *inf = &g->out_info[j];
-    const jet_buf *scale = inf->cls == FG_LOOSE && scales && inf->loose >= 0 ? &scales[inf->loose] : NULL;
+    const jet_buf *scale =
+        inf->cls == FG_LOOSE && scales && inf->loose >= 0 ? &scales[inf->loose] : NULL;
     double tol;
     int64_t i = fg_first_bad(inf, &ref[j], &got[j], scale, &tol);
     if (i < 0) continue;

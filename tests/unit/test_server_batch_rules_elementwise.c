@@ -473,7 +473,7 @@ static void test_moveaxis(void **state) {
       assert_int_equal(o.type.rank, 3);
       /* output index: x's index with dim `from` removed and re-inserted at `to` */
       for (int64_t f = 0; f < jet_type_numel(&o.type); f++) {
-        int64_t oi[3], rest[3], xi[3];
+        int64_t oi[3], rest[3] = {0, 0, 0}, xi[3];
         unravel(&o.type, f, oi);
         for (int32_t i = 0, j = 0; i < 3; i++)
           if (i != to) rest[j++] = oi[i];

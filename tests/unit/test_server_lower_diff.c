@@ -124,11 +124,13 @@ static void *conc_main(void *arg) {
   return NULL;
 }
 
-/* Runs the lowered program of `graph` (g->g or its cleaned copy) and
- * compares with ref. first (may be NULL): the outputs of an earlier run of
- * the same program, which must be bit-identical. */
-static bool check_program(const fg_gen *g, const jet_graph *graph, const char *what, const jet_buf *ref,
-                          const jet_buf *scales, const jet_buf *arg_copy, unsigned flags, diff_stats *s) {
+/* Lowers `graph` (g->g or its cleaned copy), runs the program and
+ * compares with ref; with DF_CONCURRENT also from two threads at once
+ * (twice each, bit-identical to the first run), with DF_DONATE also on
+ * donated copies of the arguments. */
+static bool check_program(const fg_gen *g, const jet_graph *graph, const char *what,
+                          const jet_buf *ref, const jet_buf *scales, const jet_buf *arg_copy,
+                          unsigned flags, diff_stats *s) {
   jet_program *p = NULL;
   char label[96];
   snprintf(label, sizeof label, "%s: jet_lower", what);
@@ -250,7 +252,8 @@ static bool diff_graph(const fg_gen *g, unsigned flags, diff_stats *s) {
       have_scales = ok;
     }
   }
-  if (ok) ok = check_program(g, g->g, "lowered", ref, have_scales ? scales : NULL, arg_copy, flags, s);
+  if (ok)
+    ok = check_program(g, g->g, "lowered", ref, have_scales ? scales : NULL, arg_copy, flags, s);
   if (ok && (flags & DF_PIPELINE)) {
     jet_graph *clean = NULL;
     ok = report_status(g, "jet_passes_cleanup", jet_passes_cleanup(g->g, &clean));
@@ -392,10 +395,12 @@ static void random_graphs(void **state) {
   }
   const double dt = now_s() - t0;
   fprintf(stderr,
-          "lower_diff: %" PRIu64 " graphs in %.2f s (%.0f graphs/s), %.1f nodes/graph, %.0f output "
+          "lower_diff: %" PRIu64
+          " graphs in %.2f s (%.0f graphs/s), %.1f nodes/graph, %.0f output "
           "elements/graph; %" PRIu64 " concurrent, %" PRIu64 " donated; program steps %" PRIu64
-          " (%" PRIu64 " fused, %" PRIu64 " nodes fused); float outputs: %" PRIu64 " exact, %" PRIu64
-          " relative, %" PRIu64 " loose; %" PRIu64 " failing; time in the reference %.2f s, "
+          " (%" PRIu64 " fused, %" PRIu64 " nodes fused); float outputs: %" PRIu64
+          " exact, %" PRIu64 " relative, %" PRIu64 " loose; %" PRIu64
+          " failing; time in the reference %.2f s, "
           "jet_lower %.2f s, program runs %.2f s\n",
           s.graphs, dt, (double)s.graphs / dt, (double)s.nodes / (double)(s.graphs ? s.graphs : 1),
           (double)s.elements / (double)(s.graphs ? s.graphs : 1), s.concurrent, s.donated, s.steps,
@@ -451,7 +456,8 @@ static jet_value red(fg_gen *g, jet_op op, jet_value x, const int64_t *axes, uin
   return fg_reduce(g, op, x, axes, n);
 }
 static jet_value bc(fg_gen *g, jet_value x, jet_type to, const int64_t *bd, uint32_t n) {
-  jet_attr a[2] = {gb_ints("shape", to.dims, (uint32_t)to.rank), gb_ints("broadcast_dimensions", bd, n)};
+  jet_attr a[2] = {gb_ints("shape", to.dims, (uint32_t)to.rank),
+                   gb_ints("broadcast_dimensions", bd, n)};
   return fg_struct(g, JET_OP_BROADCAST_IN_DIM, &x, 1, a, 2);
 }
 #define AX(...) ADC_DIMS(__VA_ARGS__), (uint32_t)(sizeof(ADC_DIMS(__VA_ARGS__)) / 8)
@@ -465,7 +471,8 @@ static void inplace_chains(void **state) {
     fg_gen *g = hand(100 + (uint64_t)k);
     jet_value p = fg_param(g, T(dts[k], 100003), fg_isf(dts[k]) ? FD_DYADIC : FD_INT_EXT, true);
     jet_value x = fg_op2(g, JET_OP_ADD, p, cst(g, dts[k], 1));
-    jet_value y = fg_op2(g, JET_OP_ADD, fg_op2(g, JET_OP_MUL, x, cst(g, dts[k], 2)), cst(g, dts[k], 1));
+    jet_value y =
+        fg_op2(g, JET_OP_ADD, fg_op2(g, JET_OP_MUL, x, cst(g, dts[k], 2)), cst(g, dts[k], 1));
     jet_value z = fg_op2(g, JET_OP_MUL, y, y);
     hand_check(g, &z, 1);
   }
@@ -473,7 +480,8 @@ static void inplace_chains(void **state) {
   jet_value p = fg_param(g, T(JET_F32, 300, 257), FD_DYADIC, true);
   jet_attr pa = gb_ints("permutation", ADC_DIMS(1, 0), 2);
   jet_value x = fg_struct(g, JET_OP_TRANSPOSE, &p, 1, &pa, 1);
-  jet_value y = fg_op2(g, JET_OP_ADD, fg_op2(g, JET_OP_MUL, x, cst(g, JET_F32, 2)), cst(g, JET_F32, 1));
+  jet_value y =
+      fg_op2(g, JET_OP_ADD, fg_op2(g, JET_OP_MUL, x, cst(g, JET_F32, 2)), cst(g, JET_F32, 1));
   jet_value w = fg_op2(g, JET_OP_SUB, fg_struct(g, JET_OP_TRANSPOSE, &y, 1, &pa, 1), p);
   jet_value outs[2] = {y, w};
   hand_check(g, outs, 2);
@@ -533,7 +541,8 @@ static void same_param_many_ops(void **state) {
   jet_value p = fg_param(g, T(JET_F32, 70, 70), FD_GENERAL, true);
   jet_value a = fg_op2(g, JET_OP_ADD, p, p), m = fg_op2(g, JET_OP_MUL, p, p);
   jet_value mx = fg_op2(g, JET_OP_MAX, p, fg_op1(g, JET_OP_NEG, p));
-  jet_value sel = fg_op3(g, JET_OP_SELECT, fg_op2(g, JET_OP_GT, p, cst(g, JET_F32, 0)), p, fg_op2(g, JET_OP_SUB, p, p));
+  jet_value sel = fg_op3(g, JET_OP_SELECT, fg_op2(g, JET_OP_GT, p, cst(g, JET_F32, 0)), p,
+                         fg_op2(g, JET_OP_SUB, p, p));
   jet_value r = red(g, JET_OP_REDUCE_MAX, p, AX(0, 1));
   jet_value t = fg_op1(g, JET_OP_TANH, p);
   jet_value outs[8] = {a, m, mx, sel, r, p, t, fg_op2(g, JET_OP_DIV, p, a)};
@@ -576,7 +585,8 @@ static void pass_through(void **state) {
   hand_check(g, outs2, 3);
   g = hand(162);
   jet_value k = cst(g, JET_F64, 7);
-  jet_attr ia[3] = {gb_dtype("dtype", JET_I32), gb_ints("shape", ADC_DIMS(4, 3), 2), gb_int("dimension", 1)};
+  jet_attr ia[3] = {gb_dtype("dtype", JET_I32), gb_ints("shape", ADC_DIMS(4, 3), 2),
+                    gb_int("dimension", 1)};
   jet_value io = fg_add(g, JET_OP_IOTA, NULL, 0, ia, 3, fg_int_info(JET_I32, 3));
   jet_value outs3[3] = {k, io, fg_op2(g, JET_OP_MUL, io, io)};
   hand_check(g, outs3, 3);
@@ -631,9 +641,10 @@ static void middle_axes(void **state) {
     fg_gen *g = hand(190 + (uint64_t)k);
     jet_value x = fg_param(g, T(dts[k], 6, 7, 8, 9), k ? FD_INT_EXT : FD_DYADIC, true);
     jet_value y = fg_op2(g, JET_OP_MUL, x, x);
-    jet_value outs[6] = {red(g, JET_OP_REDUCE_SUM, y, AX(1, 2)), red(g, JET_OP_REDUCE_SUM, y, AX(0, 3)),
-                         red(g, JET_OP_REDUCE_MAX, y, AX(1)),    red(g, JET_OP_REDUCE_MIN, y, AX(-1, -3)),
-                         red(g, JET_OP_REDUCE_SUM, y, AX(3, 0, 2)), red(g, JET_OP_REDUCE_SUM, y, NULL, 0)};
+    jet_value outs[6] = {
+        red(g, JET_OP_REDUCE_SUM, y, AX(1, 2)),    red(g, JET_OP_REDUCE_SUM, y, AX(0, 3)),
+        red(g, JET_OP_REDUCE_MAX, y, AX(1)),       red(g, JET_OP_REDUCE_MIN, y, AX(-1, -3)),
+        red(g, JET_OP_REDUCE_SUM, y, AX(3, 0, 2)), red(g, JET_OP_REDUCE_SUM, y, NULL, 0)};
     hand_check(g, outs, 6);
   }
 }

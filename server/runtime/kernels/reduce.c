@@ -237,7 +237,7 @@ static jet_status argreduce(const jet_node *node, const jet_buf *in, jet_buf *ou
   uint32_t na;
   const int64_t *axes = jet__k_ints(node, "axes", &na);
   if (na != 1) return jet__k_bad_attr(node, "axes");
-  int64_t outer, n, inner;
+  int64_t outer = 0, n = 0, inner = 0;
   JET_RETURN_IF_ERROR(axis_view(node, &in[0].type, axes[0], "axes", &outer, &n, &inner));
   const bool is_max = node->op == JET_OP_ARGMAX;
   const bool i64 = out[0].type.dtype == JET_I64;
@@ -277,7 +277,7 @@ jet_status jet__k_ARGMIN(const jet_node *node, const jet_buf *in, jet_buf *out) 
   }
 
 jet_status jet__k_CUMSUM(const jet_node *node, const jet_buf *in, jet_buf *out) {
-  int64_t outer, n, inner;
+  int64_t outer = 0, n = 0, inner = 0;
   JET_RETURN_IF_ERROR(axis_view(node, &in[0].type, jet_node_attr_int(node, "axis", 0), "axis",
                                 &outer, &n, &inner));
   const bool rev = jet_node_attr_bool(node, "reverse", false);

@@ -75,7 +75,7 @@ jet_status jet_graph_add_param(jet_graph *g, const jet_type *t, jet_value *out) 
   char what[48];
   snprintf(what, sizeof what, "parameter %u", g->n_params);
   JET_RETURN_IF_ERROR(jet_type_check(t, what));
-  jet_value v;
+  jet_value v = 0;
   JET_RETURN_IF_ERROR(add_values(g, t, 1, -1, &v));
   g->n_params++;
   if (out) *out = v;
@@ -175,7 +175,7 @@ static jet_status append(jet_graph *g, jet_op op, const jet_value *operands, uin
     nd->results = rt;
   }
   nd->n_results = n_results;
-  jet_value first;
+  jet_value first = 0;
   JET_RETURN_IF_ERROR(add_values(g, results, n_results, (int32_t)idx, &first));
   nd->first_result = first;
   g->n_nodes++;
