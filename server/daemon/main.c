@@ -9,6 +9,7 @@
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
+#include "runtime/fused/tile.h"
 #include "runtime/pool.h"
 
 int main(int argc, char **argv) {
@@ -55,8 +56,10 @@ int main(int argc, char **argv) {
     jet_status_free(st);
     return 1;
   }
-  jet_log(JET_LOG_INFO, 0, "compute pool: %u threads; OpenBLAS core %s, 1 thread",
-          jet_pool_size(jet_pool_global()), openblas_get_corename());
+  jet_tile_init();
+  jet_log(JET_LOG_INFO, 0,
+          "compute pool: %u threads; OpenBLAS core %s, 1 thread; fused kernels: %s",
+          jet_pool_size(jet_pool_global()), openblas_get_corename(), jet_tile_isa());
   int rc = jet_daemon_run(&cfg);
   jet_pool_global_shutdown();
   return rc;

@@ -4,6 +4,7 @@
  * passes). A memory miss is logged at info level; a disk cache problem at
  * warn level. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "compiler/compile.h"
@@ -68,6 +69,16 @@ jet_status jet__rpc_compile(jet_call *c, jet_arena *a, const ProtobufCMessage *r
             exe->id, jet_compile_source_name(res.source), (double)res.compile_us / 1e3,
             exe->graph->n_nodes, exe->info.steps, exe->info.fused_steps,
             (unsigned long long)exe->info.arena_bytes, wrote);
+    if (jet_log_get_level() >= JET_LOG_DEBUG) { /* the program's listing */
+      char *listing = jet_program_describe(exe->program);
+      for (char *line = listing, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next) *next++ = '\0';
+        else next = line + strlen(line);
+        jet_log(JET_LOG_DEBUG, c->id, "compile %.8s: %s", exe->id, line);
+      }
+      free(listing);
+    }
   }
   Jet__V1__CompileResponse *r = NULL;
   st = reply(a, exe, &res, q->return_text, &r);

@@ -148,6 +148,52 @@ static int count_op(const jet_graph *g, jet_op op) {
 
 /* ---- golden graphs ---- */
 
+/* transpose(a . b) = b^T-order dot: the weight gradient of autodiff. */
+static void test_golden_transposed_dot(void **state) {
+  (void)state;
+  golden(jet_pass_dotfold,
+         "graph g(%0: f32[4,3], %1: f32[3,5]) {\n"
+         "  %2 = dot_general[lhs_contracting_dimensions=[1], rhs_contracting_dimensions=[0]] "
+         "%0, %1 : f32[4,5]\n"
+         "  %3 = transpose[permutation=[1, 0]] %2 : f32[5,4]\n"
+         "  return %3\n"
+         "}\n",
+         "graph g(%0: f32[4,3], %1: f32[3,5]) {\n"
+         "  %2 = dot_general[lhs_contracting_dimensions=[0], rhs_contracting_dimensions=[1]] "
+         "%1, %0 : f32[5,4]\n"
+         "  return %2\n"
+         "}\n");
+  /* batched: batch dims stay first */
+  golden(jet_pass_dotfold,
+         "graph g(%0: i32[2,4,3], %1: i32[2,3,5]) {\n"
+         "  %2 = dot_general[lhs_contracting_dimensions=[2], rhs_contracting_dimensions=[1], "
+         "lhs_batch_dimensions=[0], rhs_batch_dimensions=[0]] %0, %1 : i32[2,4,5]\n"
+         "  %3 = transpose[permutation=[0, 2, 1]] %2 : i32[2,5,4]\n"
+         "  return %3\n"
+         "}\n",
+         "graph g(%0: i32[2,4,3], %1: i32[2,3,5]) {\n"
+         "  %2 = dot_general[lhs_contracting_dimensions=[1], rhs_contracting_dimensions=[2], "
+         "lhs_batch_dimensions=[0], rhs_batch_dimensions=[0]] %1, %0 : i32[2,5,4]\n"
+         "  return %2\n"
+         "}\n");
+  /* kept: the product is used elsewhere too, or the permutation mixes groups */
+  const char *kept[] = {
+      "graph g(%0: f32[4,3], %1: f32[3,5]) {\n"
+      "  %2 = dot_general[lhs_contracting_dimensions=[1], rhs_contracting_dimensions=[0]] "
+      "%0, %1 : f32[4,5]\n"
+      "  %3 = transpose[permutation=[1, 0]] %2 : f32[5,4]\n"
+      "  return %3, %2\n"
+      "}\n",
+      "graph g(%0: i32[2,4,3], %1: i32[2,3,5]) {\n"
+      "  %2 = dot_general[lhs_contracting_dimensions=[2], rhs_contracting_dimensions=[1], "
+      "lhs_batch_dimensions=[0], rhs_batch_dimensions=[0]] %0, %1 : i32[2,4,5]\n"
+      "  %3 = transpose[permutation=[2, 1, 0]] %2 : i32[5,4,2]\n"
+      "  return %3\n"
+      "}\n",
+  };
+  for (size_t i = 0; i < NELEM(kept); i++) golden(jet_pass_dotfold, kept[i], kept[i]);
+}
+
 /* The lhs of x^T y: x : [K, M] read in place. */
 static void test_golden_lhs(void **state) {
   (void)state;
@@ -424,6 +470,7 @@ static void test_random_f64(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_golden_lhs),
+      cmocka_unit_test(test_golden_transposed_dot),
       cmocka_unit_test(test_golden_rhs_and_batch),
       cmocka_unit_test(test_golden_both_sides),
       cmocka_unit_test(test_golden_refuses_free_reorder),
