@@ -104,6 +104,8 @@ static jet_status member_op(bctx *b, const jet_node *n) {
       in[k] = g->value_types[n->operands[k]].dtype;
     }
     JET_RETURN_IF_ERROR(jet_tile_resolve(n, in, n->results[0].dtype, &ti.op));
+    for (uint32_t k = 0; k < n->n_operands; k++)
+      if (b->f->instr[ti.src[k]].kind == JET_TI_SCALAR) ti.op.scalar |= (uint8_t)(1u << k);
   }
   uint16_t s;
   JET_RETURN_IF_ERROR(emit(b, &ti, &s));
@@ -153,6 +155,8 @@ static jet_status alloc_regs(jet_fused *f) {
       }
     }
   }
+  for (uint32_t i = 0; i < n; i++) /* staging registers of stored results */
+    f->instr[i].stage = f->instr[i].kind == JET_TI_OP && f->instr[i].store ? (int32_t)n_regs++ : -1;
   f->n_regs = n_regs;
   free(last);
   free(freel);

@@ -45,6 +45,9 @@ typedef struct jet_tinstr {
   jet_dtype dtype;    /* of the slot's elements */
   uint16_t src[3];    /* OP: operand slots */
   int32_t reg;        /* register of the slot; -1 = value memory / source */
+  int32_t stage;      /* OP with store: a register of its own where a large
+                         step computes the tile before streaming it to
+                         memory (non-temporal stores) */
   jet_value value;    /* LOAD/SCALAR/BCAST: the source value */
   jet_value def;      /* OP/BCAST: the value defined */
   bool store;         /* OP/BCAST: the value is materialised: the slot is

@@ -15,6 +15,7 @@
  * row whose partials are combined afterwards in chunk order); COLS reduces
  * over rows for each column (tasks are column blocks x row chunks, each
  * accumulating a partial row, combined in row-chunk order). */
+#include <emmintrin.h>
 #include <string.h>
 
 #include "../pool.h"
@@ -23,6 +24,10 @@
 #define CHUNK ((int64_t)64 * 1024) /* elements per task (a multiple of JET_TILE) */
 #define REG_BYTES ((size_t)JET_TILE * 8)
 #define MAX_INSTR JET_FUSED_MAX_INSTR
+/* Steps whose values are at least this large write materialised results
+ * with non-temporal stores (no read-for-ownership of lines that are only
+ * written; the data is not read back soon enough to be in cache anyway). */
+#define STREAM_MIN_BYTES ((int64_t)4 << 20)
 
 typedef struct frun {
   const jet_fused *f;
@@ -32,6 +37,7 @@ typedef struct frun {
   size_t esz_red;  /* of the result dtype */
   jet_dtype acc_dt; /* accumulator dtype (f64 for sums of f32) */
   size_t ae;        /* its element size (partials are packed) */
+  bool stream;      /* write results with non-temporal stores */
   /* geometry */
   int64_t ntasks, rows_per_task, chunks_per_row, col_width, col_blocks, row_chunk, row_chunks;
 } frun;
@@ -112,12 +118,34 @@ static void fill_scalars(const jet_fused *f, void *const *base, char *regs) {
   }
 }
 
+/* Copies n bytes with non-temporal stores where dst is 16-byte aligned. */
+static void stream_copy(char *dst, const char *src, size_t n) {
+  size_t head = (16 - ((uintptr_t)dst & 15)) & 15;
+  if (head > n) head = n;
+  memcpy(dst, src, head);
+  dst += head;
+  src += head;
+  n -= head;
+  for (; n >= 16; n -= 16, dst += 16, src += 16)
+    _mm_stream_si128((__m128i *)(void *)dst, _mm_loadu_si128((const __m128i *)(const void *)src));
+  memcpy(dst, src, n);
+}
+
 /* Runs the tile program on [off, off + len); ptr gets every slot. */
 static void run_tile(const jet_fused *f, void *const *base, char *regs, const void **ptr,
-                     int64_t off, int64_t len) {
+                     int64_t off, int64_t len, bool stream) {
   for (uint32_t i = 0; i < f->n_instr; i++) {
     const jet_tinstr *ti = &f->instr[i];
     const int64_t e = (int64_t)esz(ti->dtype);
+    if (stream && ti->stage >= 0) { /* compute in a register, stream it out */
+      char *tmp = regs + (size_t)ti->stage * REG_BYTES;
+      const void *src[3] = {NULL, NULL, NULL};
+      for (int k = 0; k < ti->op.n_in; k++) src[k] = ptr[ti->src[k]];
+      ti->op.fn(&ti->op, src, tmp, len);
+      stream_copy((char *)base[ti->def] + off * e, tmp, (size_t)(len * e));
+      ptr[i] = tmp;
+      continue;
+    }
     char *dst = ti->store ? (char *)base[ti->def] + off * e
                           : ti->reg >= 0 ? regs + (size_t)ti->reg * REG_BYTES : NULL;
     switch (ti->kind) {
@@ -141,7 +169,7 @@ static void run_tile(const jet_fused *f, void *const *base, char *regs, const vo
 static void task_plain(const frun *r, int64_t t, char *regs, const void **ptr) {
   const int64_t lo = t * CHUNK, hi = lo + CHUNK < r->f->n ? lo + CHUNK : r->f->n;
   for (int64_t off = lo; off < hi; off += JET_TILE)
-    run_tile(r->f, r->base, regs, ptr, off, hi - off < JET_TILE ? hi - off : JET_TILE);
+    run_tile(r->f, r->base, regs, ptr, off, hi - off < JET_TILE ? hi - off : JET_TILE, r->stream);
 }
 
 static void task_rows(const frun *r, int64_t t, char *regs, const void **ptr) {
@@ -159,7 +187,7 @@ static void task_rows(const frun *r, int64_t t, char *regs, const void **ptr) {
     jet_tile_reduce_identity(op, a, acc, 1);
     for (int64_t j = lo; j < hi; j += JET_TILE) {
       const int64_t len = hi - j < JET_TILE ? hi - j : JET_TILE;
-      run_tile(f, r->base, regs, ptr, row * inner + j, len);
+      run_tile(f, r->base, regs, ptr, row * inner + j, len, r->stream);
       jet_tile_reduce_all_wide(op, d, ptr[f->red_slot], len, acc);
     }
     return;
@@ -171,7 +199,7 @@ static void task_rows(const frun *r, int64_t t, char *regs, const void **ptr) {
       jet_tile_reduce_identity(op, a, &accbuf, 1);
       for (int64_t j = 0; j < inner; j += JET_TILE) {
         const int64_t len = inner - j < JET_TILE ? inner - j : JET_TILE;
-        run_tile(f, r->base, regs, ptr, row * inner + j, len);
+        run_tile(f, r->base, regs, ptr, row * inner + j, len, r->stream);
         jet_tile_reduce_all_wide(op, d, ptr[f->red_slot], len, &accbuf);
       }
       store_acc(a, d, &accbuf, out + row * (int64_t)e, 1);
@@ -181,7 +209,7 @@ static void task_rows(const frun *r, int64_t t, char *regs, const void **ptr) {
   const int64_t k = inner ? JET_TILE / inner : 1;
   for (int64_t row = r0; row < r1; row += k) {
     const int64_t kk = r1 - row < k ? r1 - row : k;
-    if (inner) run_tile(f, r->base, regs, ptr, row * inner, kk * inner);
+    if (inner) run_tile(f, r->base, regs, ptr, row * inner, kk * inner, r->stream);
     for (int64_t j = 0; j < kk; j++) {
       jet_tile_reduce_identity(op, a, &accbuf, 1);
       if (inner)
@@ -205,7 +233,7 @@ static void task_cols(const frun *r, int64_t t, char *regs, const void **ptr) {
   const int64_t o1 = o0 + r->row_chunk < f->outer ? o0 + r->row_chunk : f->outer;
   if (inner >= JET_TILE) {
     for (int64_t o = o0; o < o1; o++) {
-      run_tile(f, r->base, regs, ptr, o * inner + j0, w);
+      run_tile(f, r->base, regs, ptr, o * inner + j0, w, r->stream);
       jet_tile_reduce_accum_wide(op, d, ptr[f->red_slot], w, acc);
     }
     return;
@@ -213,7 +241,7 @@ static void task_cols(const frun *r, int64_t t, char *regs, const void **ptr) {
   const int64_t k = JET_TILE / inner;
   for (int64_t o = o0; o < o1; o += k) {
     const int64_t kk = o1 - o < k ? o1 - o : k;
-    run_tile(f, r->base, regs, ptr, o * inner, kk * inner);
+    run_tile(f, r->base, regs, ptr, o * inner, kk * inner, r->stream);
     for (int64_t j = 0; j < kk; j++)
       jet_tile_reduce_accum_wide(op, d, (const char *)ptr[f->red_slot] + j * inner * e, inner,
                                  acc);
@@ -230,6 +258,7 @@ static void task_fn(void *ctx, uint32_t task, uint32_t slot) {
     case JET_RED_COLS: task_cols(r, task, regs, ptr); break;
     default: task_plain(r, task, regs, ptr); break;
   }
+  if (r->stream) _mm_sfence(); /* streamed stores visible before the task ends */
 }
 
 /* Task geometry (a pure function of the shapes). */
@@ -279,6 +308,7 @@ void jet_fused_run(const jet_fused *f, void *const *base, void *scratch) {
   frun r = {.f = f, .base = base, .esz_red = f->red_mode ? esz(f->red_dtype) : 0};
   r.acc_dt = f->red_mode ? jet_tile_reduce_acc_dtype(f->red_op, f->red_dtype) : f->red_dtype;
   r.ae = f->red_mode ? esz(r.acc_dt) : 0;
+  r.stream = f->n * 4 >= STREAM_MIN_BYTES;
   plan(&r);
   jet_pool *pool = jet_pool_global();
   r.regs = scratch;

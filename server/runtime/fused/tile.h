@@ -29,7 +29,7 @@
 #include "jet/graph.h"
 
 /* Elements per tile (a f64 tile is 8 KiB). */
-#define JET_TILE 1024
+#define JET_TILE 2048
 
 typedef struct jet_tile_op jet_tile_op;
 
@@ -50,6 +50,10 @@ struct jet_tile_op {
   uint8_t n_in;
   jet_tile_fn fn;
   bool fast;                /* a dedicated tile function (not the fallback) */
+  uint8_t scalar;           /* bit k: operand k is a broadcast scalar (every
+                               element of its tile equal): binary functions
+                               then read its element 0 only. Set by the
+                               caller after jet_tile_resolve. */
 };
 
 /* Picks the instruction set (call once at start-up; later calls do

@@ -512,10 +512,23 @@ JET_EACH_FLOAT(X_IPOW_F, _)
     typedef SS S;                                                          \
     const T *a = src[0], *b = src[1];                                      \
     T *o = dst;                                                            \
-    (void)op;                                                              \
-    for (int64_t i = 0; i < n; i++) {                                      \
-      const T x = a[i], y = b[i];                                          \
-      o[i] = (T)(E2_##OP##_##K(x, y));                                     \
+    if (op->scalar & 2) { /* one stream: the scalar stays in a register */ \
+      const T y = b[0];                                                    \
+      for (int64_t i = 0; i < n; i++) {                                    \
+        const T x = a[i];                                                  \
+        o[i] = (T)(E2_##OP##_##K(x, y));                                   \
+      }                                                                    \
+    } else if (op->scalar & 1) {                                           \
+      const T x = a[0];                                                    \
+      for (int64_t i = 0; i < n; i++) {                                    \
+        const T y = b[i];                                                  \
+        o[i] = (T)(E2_##OP##_##K(x, y));                                   \
+      }                                                                    \
+    } else {                                                               \
+      for (int64_t i = 0; i < n; i++) {                                    \
+        const T x = a[i], y = b[i];                                        \
+        o[i] = (T)(E2_##OP##_##K(x, y));                                   \
+      }                                                                    \
     }                                                                      \
     (void)sizeof(U);                                                       \
     (void)sizeof(S);                                                       \
@@ -820,9 +833,14 @@ static jet_tile_fn tile_lookup(const jet_node *node, const jet_dtype *in, uint8_
 
 /* ---- reductions (reduce.c) --------------------------------------------
  * Sums of floats: blocks of SUM_BLOCK elements are summed in SUM_LANES
- * independent accumulators (vectorised), the lanes added as a tree, and
- * blocks combined pairwise: the error grows with log(n), not n. f32 is
- * summed in double, as the reference does. Products of floats multiply in
+ * independent accumulators of the element type (vectorised; for f32 that is
+ * 64 float additions per lane and block), the lanes added as a tree in
+ * double, and blocks combined pairwise in double: the error grows with
+ * log(n), not n, like numpy's pairwise sum (the reference accumulates f32 in
+ * double sequentially; the difference is within a few f32 ulps of the sum
+ * of magnitudes). Summing f32 lanes in float keeps the fused sum at memory
+ * speed (converting every element to double costs about a third more).
+ * Products of floats multiply in
  * input order (bit-identical to the reference); integer sums and products
  * wrap (any order gives the same value). max/min propagate NaN: the first
  * NaN wins, and among equal maxima the first (so the sign of a zero) wins,
@@ -832,15 +850,17 @@ static jet_tile_fn tile_lookup(const jet_node *node, const jet_dtype *in, uint8_
 
 #define GEN_FSUM(sfx, TT)                                                  \
   static double sum_block_##sfx(const TT *x, int64_t n) {                  \
-    double s[SUM_LANES];                                                   \
-    for (int j = 0; j < SUM_LANES; j++) s[j] = 0.0;                        \
+    TT s[SUM_LANES];                                                       \
+    for (int j = 0; j < SUM_LANES; j++) s[j] = 0;                          \
     int64_t i = 0;                                                         \
     for (; i + SUM_LANES <= n; i += SUM_LANES)                             \
-      for (int j = 0; j < SUM_LANES; j++) s[j] += (double)x[i + j];        \
-    for (int j = 0; i < n; i++, j++) s[j] += (double)x[i];                 \
+      for (int j = 0; j < SUM_LANES; j++) s[j] += x[i + j];                \
+    for (int j = 0; i < n; i++, j++) s[j] += x[i];                         \
+    double d[SUM_LANES];                                                   \
+    for (int j = 0; j < SUM_LANES; j++) d[j] = (double)s[j];               \
     for (int w = SUM_LANES / 2; w; w >>= 1)                                \
-      for (int j = 0; j < w; j++) s[j] += s[j + w];                        \
-    return s[0];                                                           \
+      for (int j = 0; j < w; j++) d[j] += d[j + w];                        \
+    return d[0];                                                           \
   }                                                                        \
   static double sum_##sfx(const TT *x, int64_t n) {                        \
     if (n <= SUM_BLOCK) return sum_block_##sfx(x, n);                      \
