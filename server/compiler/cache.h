@@ -1,10 +1,10 @@
 /* The compiled-executable cache, shared by all clients.
  *
- * Key: the canonical hash of (graph, transforms, argument types)
- * (jet_graph_hash), whose hex form is the executable_id of the wire. Value:
- * a refcounted executable holding the post-transform graph, its program and
- * its output types. The cache holds one reference per entry; lookups hand
- * out another, so an entry evicted while an Execute runs it stays alive
+ * Key: the canonical hash of (graph, transforms, argument types), compiler
+ * version and device kind (jet_compiler_key), whose hex form is the
+ * executable_id of the wire. Value: a refcounted executable holding the
+ * post-transform graph, its program and its output types. The cache holds
+ * one reference per entry; lookups hand out another, so an entry evicted while an Execute runs it stays alive
  * until that Execute releases it.
  *
  * Bounds: at most `max_entries` executables and `max_bytes` bytes, where an
@@ -41,7 +41,7 @@
 /* Bump when transforms/ or the passes run before caching change their
  * output graphs: entries of the on-disk cache written by another revision
  * are discarded and compiled again. */
-#define JET_COMPILER_REVISION 1
+#define JET_COMPILER_REVISION 2
 #define JET__CACHE_STR2(x) #x
 #define JET__CACHE_STR(x) JET__CACHE_STR2(x)
 #define JET_COMPILER_VERSION JET_VERSION "+c" JET__CACHE_STR(JET_COMPILER_REVISION)

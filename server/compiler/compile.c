@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <xxhash.h>
+
 #include "compiler/passes/passes.h"
 #include "jet/hash.h"
 #include "transforms/transforms.h"
@@ -99,6 +101,21 @@ static jet_executable *from_disk(jet_cache *cache, const char *id, const signatu
   return exe;
 }
 
+void jet_compiler_key(const jet_graph *graph, const jet_transform *transforms,
+                      uint32_t n_transforms, const jet_type *arg_types, uint32_t n_args,
+                      char id[JET_EXECUTABLE_ID_HEX + 1]) {
+  const jet_hash g = jet_graph_hash(graph, transforms, n_transforms, arg_types, n_args);
+  unsigned char buf[sizeof g.bytes + 64];
+  static const char salt[] = "compiler " JET_COMPILER_VERSION "; devices cpu";
+  memcpy(buf, g.bytes, sizeof g.bytes);
+  memcpy(buf + sizeof g.bytes, salt, sizeof salt - 1);
+  XXH128_canonical_t c;
+  XXH128_canonicalFromHash(&c, XXH3_128bits(buf, sizeof g.bytes + sizeof salt - 1));
+  jet_hash k;
+  memcpy(k.bytes, c.digest, sizeof k.bytes);
+  jet_hash_hex(&k, id);
+}
+
 jet_status jet_compiler_compile_ex(jet_cache *cache, jet_graph *graph,
                                    const jet_transform *transforms, uint32_t n_transforms,
                                    const jet_type *arg_types, uint32_t n_args,
@@ -108,9 +125,8 @@ jet_status jet_compiler_compile_ex(jet_cache *cache, jet_graph *graph,
   memset(res, 0, sizeof *res);
   *out = NULL;
   uint64_t t0 = now_us();
-  jet_hash h = jet_graph_hash(graph, transforms, n_transforms, arg_types, n_args);
   char id[JET_EXECUTABLE_ID_HEX + 1];
-  jet_hash_hex(&h, id);
+  jet_compiler_key(graph, transforms, n_transforms, arg_types, n_args, id);
   jet_executable *exe = jet_cache_lookup(cache, id);
   if (exe) {
     jet_graph_destroy(graph);

@@ -40,6 +40,15 @@ jet_status jet_compiler_compile_ex(jet_cache *cache, jet_graph *graph,
                                    const jet_type *arg_types, uint32_t n_args,
                                    jet_executable **out, jet_compile_result *res) JET_MUST_USE;
 
+/* The cache key and executable_id of a compile request: XXH3-128 of the
+ * graph's canonical hash (jet_graph_hash of the graph, its transforms and
+ * argument types), the compiler version (JET_COMPILER_VERSION) and the
+ * device set's kind ("cpu": an executable runs on any of jetd's devices),
+ * as 32 hex digits. */
+void jet_compiler_key(const jet_graph *graph, const jet_transform *transforms,
+                      uint32_t n_transforms, const jet_type *arg_types, uint32_t n_args,
+                      char id[JET_EXECUTABLE_ID_HEX + 1]);
+
 /* The same; *hit says whether it came from the memory cache. */
 jet_status jet_compiler_compile(jet_cache *cache, jet_graph *graph, const jet_transform *transforms,
                        uint32_t n_transforms, const jet_type *arg_types, uint32_t n_args,

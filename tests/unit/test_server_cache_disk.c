@@ -136,10 +136,7 @@ static jet_graph *add_graph(int64_t n) {
   return g;
 }
 
-static void id_of(jet_graph *g, char id[33]) {
-  jet_hash h = jet_graph_hash(g, NULL, 0, NULL, 0);
-  jet_hash_hex(&h, id);
-}
+static void id_of(jet_graph *g, char id[33]) { jet_compiler_key(g, NULL, 0, NULL, 0, id); }
 
 /* Runs a one-input f32[4] executable; out gets 4 floats. The inputs used
  * keep every product normal or zero, so flush-to-zero would not matter. */
