@@ -24,6 +24,7 @@
 #include "exec.h"
 #include "jet/hash.h"
 #include "jet/text.h"
+#include "graph_build.h"
 #include "mem.h"
 
 /* ---- temporary directories and files ---- */
@@ -92,6 +93,22 @@ static bool exists(const char *path) {
   return stat(path, &sb) == 0;
 }
 
+/* Rewrites byte `at` of the file at path (counted from the end when
+ * negative): xor_byte flips the bits of mask, set_byte stores v. */
+static void edit_byte(const char *path, long at, bool set, unsigned char v) {
+  size_t len;
+  unsigned char *buf = read_whole(path, &len);
+  size_t i = at < 0 ? len - (size_t)-at : (size_t)at;
+  assert_true(i < len);
+  buf[i] = set ? v : (unsigned char)(buf[i] ^ v);
+  write_whole(path, buf, len);
+  free(buf);
+}
+static void xor_byte(const char *path, long at, unsigned char mask) {
+  edit_byte(path, at, false, mask);
+}
+static void set_byte(const char *path, long at, unsigned char v) { edit_byte(path, at, true, v); }
+
 /* ---- graphs ---- */
 
 static const float K[4] = {0.1f, 1e-45f, -0.0f, 3.4028235e38f};
@@ -107,13 +124,7 @@ static jet_graph *lit_graph(int64_t scale_id) {
   float data[4];
   memcpy(data, K, sizeof data);
   data[0] *= (float)scale_id;
-  jet_attr attr;
-  memset(&attr, 0, sizeof attr);
-  attr.name = "value";
-  attr.kind = JET_ATTR_LITERAL;
-  attr.u.lit.type = t;
-  attr.u.lit.data = data;
-  attr.u.lit.nbytes = sizeof data;
+  jet_attr attr = gb_lit("value", t, data, sizeof data);
   assert_null(jet_graph_add_node(g, JET_OP_CONSTANT, NULL, 0, &attr, 1, NULL, NULL, 0, &k));
   jet_value xk[2] = {x, k}, kx[2] = {x, k};
   assert_null(jet_graph_add_node(g, JET_OP_MUL, xk, 2, NULL, 0, NULL, NULL, 0, &a));
@@ -137,6 +148,9 @@ static jet_graph *add_graph(int64_t n) {
 }
 
 static void id_of(jet_graph *g, char id[33]) { jet_compiler_key(g, NULL, 0, NULL, 0, id); }
+
+/* The input most runs use. */
+static const float IN[4] = {1.0f, 0.0f, -3.0f, 0.5f};
 
 /* Runs a one-input f32[4] executable; out gets 4 floats. The inputs used
  * keep every product normal or zero, so flush-to-zero would not matter. */
@@ -186,8 +200,7 @@ static void seed(const char *dir, char id[33], float out[4], uint32_t *nodes) {
   id_of(g, id);
   jet_executable *e = compile(c, g, JET_COMPILE_COMPILED, &r);
   assert_string_equal(r.disk_note, "");
-  static const float in[4] = {1.0f, 0.0f, -3.0f, 0.5f};
-  if (out) run4(e, in, out);
+  if (out) run4(e, IN, out);
   if (nodes) *nodes = e->graph->n_nodes;
   jet_executable_release(e);
   jet_cache_stats st;
@@ -199,6 +212,13 @@ static void seed(const char *dir, char id[33], float out[4], uint32_t *nodes) {
   entry_file(dir, id, path, sizeof path);
   assert_true(exists(path));
   assert_int_equal(count_files(dir, ".tmp"), 0);
+}
+
+/* A new directory dir with lit_graph(1)'s entry (seed), at path. */
+static void seed_entry(char dir[512], char id[33], char path[4096]) {
+  make_dir(dir, 512);
+  seed(dir, id, NULL, NULL);
+  entry_file(dir, id, path, 4096);
 }
 
 /* A fresh cache over dir compiles lit_graph(1) again: expects a discard
@@ -216,9 +236,8 @@ static void expect_discarded(const char *dir, const char *why) {
   assert_int_equal(st.misses, 1);
   assert_int_equal(st.disk_entries, 1); /* written again */
   float out[4], want[4];
-  static const float in[4] = {1.0f, 0.0f, -3.0f, 0.5f};
-  run4(e, in, out);
-  for (int i = 0; i < 4; i++) want[i] = in[i] * K[i] + in[i] * K[i];
+  run4(e, IN, out);
+  for (int i = 0; i < 4; i++) want[i] = IN[i] * K[i] + IN[i] * K[i];
   assert_memory_equal(out, want, sizeof out);
   jet_executable_release(e);
   jet_cache_destroy(c);
@@ -251,8 +270,7 @@ static void test_round_trip_after_restart(void **state) {
   assert_int_equal(e->graph->n_nodes, nodes); /* the compiled graph, not the request */
   assert_true(nodes < 4);                      /* CSE merged the two products */
   float again[4];
-  static const float in[4] = {1.0f, 0.0f, -3.0f, 0.5f};
-  run4(e, in, again);
+  run4(e, IN, again);
   assert_memory_equal(first, again, sizeof first);
   /* Then it is in memory. */
   jet_executable *e2 = compile(c, lit_graph(1), JET_COMPILE_MEMORY, &r);
@@ -284,14 +302,8 @@ static void test_round_trip_after_restart(void **state) {
 static void test_corrupt_payload(void **state) {
   (void)state;
   char dir[512], id[33], path[4096];
-  make_dir(dir, sizeof dir);
-  seed(dir, id, NULL, NULL);
-  entry_file(dir, id, path, sizeof path);
-  size_t len;
-  unsigned char *buf = read_whole(path, &len);
-  buf[len - 3] ^= 0x01; /* a bit in the payload */
-  write_whole(path, buf, len);
-  free(buf);
+  seed_entry(dir, id, path);
+  xor_byte(path, -3, 0x01); /* a bit in the payload */
   expect_discarded(dir, "payload checksum");
   rm_rf(dir);
 }
@@ -299,20 +311,11 @@ static void test_corrupt_payload(void **state) {
 static void test_corrupt_header(void **state) {
   (void)state;
   char dir[512], id[33], path[4096];
-  make_dir(dir, sizeof dir);
-  seed(dir, id, NULL, NULL);
-  entry_file(dir, id, path, sizeof path);
-  size_t len;
-  unsigned char *buf = read_whole(path, &len);
-  buf[100] ^= 0x40; /* the payload length */
-  write_whole(path, buf, len);
-  free(buf);
+  seed_entry(dir, id, path);
+  xor_byte(path, 100, 0x40); /* the payload length */
   expect_discarded(dir, "header checksum");
   /* A bad magic. */
-  buf = read_whole(path, &len);
-  buf[0] = 'X';
-  write_whole(path, buf, len);
-  free(buf);
+  set_byte(path, 0, 'X');
   expect_discarded(dir, "bad magic");
   /* Not even a header. */
   write_whole(path, (const unsigned char *)"JET", 3);
@@ -323,9 +326,7 @@ static void test_corrupt_header(void **state) {
 static void test_truncated(void **state) {
   (void)state;
   char dir[512], id[33], path[4096];
-  make_dir(dir, sizeof dir);
-  seed(dir, id, NULL, NULL);
-  entry_file(dir, id, path, sizeof path);
+  seed_entry(dir, id, path);
   size_t len;
   unsigned char *buf = read_whole(path, &len);
   write_whole(path, buf, len - (len - JET_DISK_HEADER_BYTES) / 2);
@@ -356,11 +357,7 @@ static void test_version_mismatch(void **state) {
   assert_true(exists(path));
   expect_discarded(dir, "compiler version '0.0.0+c999', expected '" JET_COMPILER_VERSION "'");
   /* And a future format version. */
-  size_t len;
-  unsigned char *buf = read_whole(path, &len);
-  buf[8] = 2;
-  write_whole(path, buf, len);
-  free(buf);
+  set_byte(path, 8, 2);
   expect_discarded(dir, "format version 2");
   rm_rf(dir);
 }
@@ -368,13 +365,11 @@ static void test_version_mismatch(void **state) {
 static void test_wrong_id(void **state) {
   (void)state;
   char dir[512], id[33], other[33], path[4096], opath[4096];
-  make_dir(dir, sizeof dir);
-  seed(dir, id, NULL, NULL);
+  seed_entry(dir, id, path);
   /* The entry of lit_graph(2) holds lit_graph(1)'s file. */
   jet_graph *g2 = lit_graph(2);
   id_of(g2, other);
   jet_graph_destroy(g2);
-  entry_file(dir, id, path, sizeof path);
   entry_file(dir, other, opath, sizeof opath);
   assert_int_equal(rename(path, opath), 0);
   jet_cache *c = open_cache(dir, 1u << 30, NULL);
@@ -462,13 +457,7 @@ static void test_literals_round_trip_exactly(void **state) {
       memcpy(data[d], special, sizeof special);
     }
     int64_t n = N;
-    jet_attr attr;
-    memset(&attr, 0, sizeof attr);
-    attr.name = "value";
-    attr.kind = JET_ATTR_LITERAL;
-    attr.u.lit.type = jet_type_make(dts[d], 1, &n);
-    attr.u.lit.data = data[d];
-    attr.u.lit.nbytes = N * es;
+    jet_attr attr = gb_lit("value", jet_type_make(dts[d], 1, &n), data[d], N * es);
     assert_null(jet_graph_add_node(g, JET_OP_CONSTANT, NULL, 0, &attr, 1, NULL, NULL, 0, &v));
     if (d == 0) first = v;
   }

@@ -82,6 +82,19 @@ static void check_against_reference(const jet_graph *g, const jet_program *p) {
   for (uint32_t i = 0; i < g->n_params; i++) jet_mem_free(args[i].data);
 }
 
+/* check_against_reference, then frees both. */
+static void check_and_free(jet_graph *g, jet_program *p) {
+  check_against_reference(g, p);
+  jet_program_destroy(p);
+  jet_graph_destroy(g);
+}
+
+static jet_program_info info_of(const jet_program *p) {
+  jet_program_info info;
+  jet_program_get_info(p, &info);
+  return info;
+}
+
 /* A chain of elementwise ops with scalar constants is one fused step and
  * needs no arena: everything lives in registers, the result is written
  * straight into the output. */
@@ -99,19 +112,16 @@ static void test_chain_is_one_step(void **state) {
       "  return %8\n"
       "}\n");
   jet_program *p = lower(g);
-  jet_program_info info;
-  jet_program_get_info(p, &info);
+  const jet_program_info info = info_of(p);
   assert_int_equal(info.steps, 1);
   assert_int_equal(info.fused_steps, 1);
   assert_int_equal(info.arena_bytes, 0);
   assert_int_equal(info.intermediate_bytes, 0);
   assert_true(info.unfused_bytes >= 5 * 5000 * 4);
-  check_against_reference(g, p);
   char *text = jet_program_describe(p);
   assert_non_null(strstr(text, "fused 5 nodes"));
   free(text);
-  jet_program_destroy(p);
-  jet_graph_destroy(g);
+  check_and_free(g, p);
 }
 
 /* dot -> tanh -> dot: tanh's result takes over the block of the first
@@ -125,17 +135,14 @@ static void test_in_place_and_arena(void **state) {
       "  return %4\n"
       "}\n");
   jet_program *p = lower(g);
-  jet_program_info info;
-  jet_program_get_info(p, &info);
+  const jet_program_info info = info_of(p);
   assert_int_equal(info.steps, 3);
   assert_int_equal(info.arena_bytes, 64 * 64 * 4);
   assert_int_equal(info.intermediate_bytes, 2 * 64 * 64 * 4);
   assert_int_equal(p->locs[2].kind, JET_LOC_ARENA);
   assert_int_equal(p->locs[3].kind, JET_LOC_ARENA);
   assert_int_equal(p->locs[2].offset, p->locs[3].offset);
-  check_against_reference(g, p);
-  jet_program_destroy(p);
-  jet_graph_destroy(g);
+  check_and_free(g, p);
 }
 
 /* A value read after the one that would overwrite it may not be written
@@ -154,9 +161,7 @@ static void test_no_in_place_when_read_later(void **state) {
   assert_int_equal(p->locs[3].kind, JET_LOC_ARENA);
   /* %3 is written after %1's last read: it may take %1's block; %2 may not. */
   assert_int_not_equal(p->locs[2].offset, p->locs[1].offset);
-  check_against_reference(g, p);
-  jet_program_destroy(p);
-  jet_graph_destroy(g);
+  check_and_free(g, p);
 }
 
 /* Reductions: over all axes, the trailing axis (rows) and the leading axis
@@ -175,13 +180,10 @@ static void test_reductions(void **state) {
       "  return %4, %6, %8, %9\n"
       "}\n");
   jet_program *p = lower(g);
-  jet_program_info info;
-  jet_program_get_info(p, &info);
+  const jet_program_info info = info_of(p);
   assert_int_equal(info.fused_steps, 3);
   assert_int_equal(info.steps, 4);
-  check_against_reference(g, p);
-  jet_program_destroy(p);
-  jet_graph_destroy(g);
+  check_and_free(g, p);
 }
 
 /* Broadcasts are read through strides inside fused steps and materialised
@@ -204,9 +206,7 @@ static void test_broadcast_reshape_outputs(void **state) {
   assert_int_equal(p->locs[6].kind, JET_LOC_OUTPUT);
   assert_true(p->copy_out[2] && p->copy_out[3] && p->copy_out[4] && p->copy_out[5]);
   assert_false(p->copy_out[0] || p->copy_out[1]);
-  check_against_reference(g, p);
-  jet_program_destroy(p);
-  jet_graph_destroy(g);
+  check_and_free(g, p);
 }
 
 /* Donation: x * 2 may be written over x's buffer; the run takes it. */
@@ -256,9 +256,7 @@ static void test_mixed_dtypes(void **state) {
       "  return %6, %7, %3\n"
       "}\n");
   jet_program *p = lower(g);
-  check_against_reference(g, p);
-  jet_program_destroy(p);
-  jet_graph_destroy(g);
+  check_and_free(g, p);
 }
 
 static int setup(void **state) {

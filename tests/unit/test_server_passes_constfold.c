@@ -20,135 +20,10 @@
 #include "jet/text.h"
 #include "test_exec_util.h"
 
-/* ---- text form ---- */
-
-static jet_graph *parse(const char *text) {
-  jet_graph *g = NULL;
-  expect_ok(jet_graph_parse(text, strlen(text), &g));
-  return g;
-}
-
-static char *print(const jet_graph *g) {
-  jet_strbuf sb;
-  jet_strbuf_init(&sb);
-  expect_ok(jet_graph_print(g, &sb));
-  char *s = jet_strbuf_take(&sb);
-  assert_non_null(s);
-  return s;
-}
-
-static void expect_text(const jet_graph *g, const char *want) {
-  char *got = print(g);
-  if (strcmp(got, want) != 0) {
-    print_error("got:\n%s\nexpected:\n%s\n", got, want);
-    free(got);
-    fail();
-  }
-  free(got);
-}
-
-/* ---- running ---- */
-
-static uint64_t rng_state = 0xbb67ae8584caa73bull;
-static uint64_t rnd(void) {
-  rng_state ^= rng_state << 13;
-  rng_state ^= rng_state >> 7;
-  rng_state ^= rng_state << 17;
-  return rng_state;
-}
-static uint32_t rnd_below(uint32_t n) { return (uint32_t)(rnd() % n); }
-
-static double special(uint64_t r) {
-  static const double s[] = {0.0, -0.0, 1.0, -1.0, INFINITY, -INFINITY, NAN, 1e-40, -3.5};
-  if (r % 3 == 0) return s[(r / 3) % NELEM(s)];
-  return (double)(int64_t)((r >> 8) % 20001) / 1000.0 - 10.0;
-}
-
-static void *random_data(jet_type t) {
-  int64_t n = jet_type_numel(&t);
-  size_t sz = jet_dtype_size(t.dtype);
-  unsigned char *d = jet_mem_alloc(sz * (size_t)(n ? n : 1));
-  assert_non_null(d);
-  for (int64_t i = 0; i < n; i++) {
-    uint64_t r = rnd();
-    unsigned char *p = d + i * (int64_t)sz;
-    if (t.dtype == JET_F32) {
-      float f = (float)special(r);
-      memcpy(p, &f, sz);
-    } else if (t.dtype == JET_F64) {
-      double x = special(r);
-      memcpy(p, &x, sz);
-    } else if (t.dtype == JET_I32) {
-      static const int32_t s[] = {0, 1, -1, INT32_MIN, INT32_MAX};
-      int32_t v = r % 3 == 0 ? s[(r / 3) % 5] : (int32_t)(uint32_t)(r >> 16);
-      memcpy(p, &v, sz);
-    } else if (t.dtype == JET_BOOL) {
-      *p = (unsigned char)(r & 1);
-    } else {
-      memcpy(p, &r, sz < 8 ? sz : 8);
-    }
-  }
-  return d;
-}
-
-/* Bytes equal (NaN payloads too: a fold runs the very kernel the executor
- * would). */
-static void expect_bits_equal(const jet_buf *a, const jet_buf *b) {
-  assert_true(jet_type_equal(&a->type, &b->type));
-  if (jet_type_nbytes(&a->type))
-    assert_memory_equal(a->data, b->data, jet_type_nbytes(&a->type));
-}
-
-static void expect_same_results(const jet_graph *a, const jet_graph *b, int trials) {
-  assert_int_equal(a->n_params, b->n_params);
-  assert_int_equal(a->n_outputs, b->n_outputs);
-  jet_buf args[16], oa[64], ob[64];
-  assert_true(a->n_params <= 16 && a->n_outputs <= 64);
-  for (int trial = 0; trial < trials; trial++) {
-    for (uint32_t i = 0; i < a->n_params; i++) {
-      assert_true(jet_type_equal(&a->value_types[i], &b->value_types[i]));
-      args[i].type = a->value_types[i];
-      args[i].data = random_data(args[i].type);
-    }
-    expect_ok(jet_exec_graph(a, args, a->n_params, oa, NULL));
-    expect_ok(jet_exec_graph(b, args, b->n_params, ob, NULL));
-    for (uint32_t i = 0; i < a->n_outputs; i++) {
-      expect_bits_equal(&oa[i], &ob[i]);
-      jet_mem_free(oa[i].data);
-      jet_mem_free(ob[i].data);
-    }
-    for (uint32_t i = 0; i < a->n_params; i++) jet_mem_free(args[i].data);
-  }
-}
-
-typedef jet_status (*pass_fn)(const jet_graph *, jet_graph **);
-
-/* pass then DCE (dropping what the pass bypassed); validated, same
- * signature. */
-static jet_graph *run_pass(pass_fn pass, const jet_graph *g) {
-  jet_graph *p = NULL, *d = NULL;
-  expect_ok(pass(g, &p));
-  expect_ok(jet_graph_validate(p, NULL, 0));
-  expect_ok(jet_pass_dce(p, &d));
-  jet_graph_destroy(p);
-  expect_ok(jet_graph_validate(d, NULL, 0));
-  assert_int_equal(d->n_params, g->n_params);
-  assert_int_equal(d->n_outputs, g->n_outputs);
-  for (uint32_t i = 0; i < g->n_outputs; i++)
-    assert_true(jet_type_equal(jet_graph_value_type(g, g->outputs[i]),
-                               jet_graph_value_type(d, d->outputs[i])));
-  return d;
-}
-
-/* input text -> pass + DCE -> expected text; the results agree. */
-static void golden(pass_fn pass, const char *in, const char *want) {
-  jet_graph *g = parse(in);
-  jet_graph *r = run_pass(pass, g);
-  expect_text(r, want);
-  expect_same_results(g, r, 8);
-  jet_graph_destroy(r);
-  jet_graph_destroy(g);
-}
+/* A fold runs the very kernel the executor would: results agree byte for
+ * byte, NaN payloads too. */
+#define PASS_CHECK_SEED 0xbb67ae8584caa73bull
+#include "pass_check.h"
 
 /* ---- golden graphs ---- */
 
@@ -292,39 +167,6 @@ static void test_untouched(void **state) {
 }
 
 /* ---- size bounds ---- */
-
-static jet_value param(jet_graph *g, jet_type t) {
-  jet_value v;
-  expect_ok(jet_graph_add_param(g, &t, &v));
-  return v;
-}
-
-static jet_value node(jet_graph *g, jet_op op, const jet_value *ops, uint32_t n,
-                      const jet_attr *attrs, uint32_t n_attrs) {
-  jet_value v;
-  expect_ok(jet_graph_add_node(g, op, ops, n, attrs, n_attrs, NULL, NULL, 0, &v));
-  return v;
-}
-
-static jet_value un(jet_graph *g, jet_op op, jet_value a) { return node(g, op, &a, 1, NULL, 0); }
-
-static jet_value un1(jet_graph *g, jet_op op, jet_value a, jet_attr at) {
-  return node(g, op, &a, 1, &at, 1);
-}
-
-static jet_value bin(jet_graph *g, jet_op op, jet_value a, jet_value b) {
-  jet_value ops[2] = {a, b};
-  return node(g, op, ops, 2, NULL, 0);
-}
-
-/* A constant of type t with random elements (specials included). */
-static jet_value random_constant(jet_graph *g, jet_type t) {
-  void *d = random_data(t);
-  jet_attr a = a_lit("value", t, d);
-  jet_value v = node(g, JET_OP_CONSTANT, NULL, 0, &a, 1);
-  jet_mem_free(d);
-  return v;
-}
 
 static jet_value bcast(jet_graph *g, jet_value s, jet_type t) {
   jet_attr at[2] = {a_ints("shape", t.dims, (uint32_t)t.rank), A_NOINTS("broadcast_dimensions")};
