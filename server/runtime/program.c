@@ -158,7 +158,13 @@ jet_status jet_program_run(const jet_program *p, const jet_buf *args, uint32_t n
     st = check_ctl(ctl, step);
     if (st) goto fail;
     if (step->kind == JET_STEP_FUSED) {
-      jet_fused_run(step->fused, base, scratch);
+      if (!jet_fused_run(step->fused, base, scratch, ctl)) {
+        st = check_ctl(ctl, step);
+        if (!st)
+          st = jet_status_make(JET_CANCELLED, "execution stopped in node %u (%s)",
+                               step->node_index, jet_op_name(step->node->op));
+        goto fail;
+      }
     } else {
       st = run_kernel(p, step, base);
       if (st) {

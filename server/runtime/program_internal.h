@@ -110,8 +110,11 @@ struct jet_program {
 
 /* Runs one fused step (fused/fused.c). base[v] is the address of value v's
  * location for every materialised value the step reads or writes. scratch
- * holds jet_fused_scratch_bytes(f, pool size) bytes. */
-void jet_fused_run(const jet_fused *f, void *const *base, void *scratch);
+ * holds jet_fused_scratch_bytes(f, pool size) bytes. ctl (may be NULL) is
+ * checked before every task (about 64 Ki elements): once it says stop, the
+ * remaining tasks are skipped and the function returns false (the step's
+ * results are then incomplete). */
+bool jet_fused_run(const jet_fused *f, void *const *base, void *scratch, const jet_exec_ctl *ctl);
 uint64_t jet_fused_scratch_bytes(const jet_fused *f, uint32_t pool_size);
 
 #endif

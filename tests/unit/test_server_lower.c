@@ -209,6 +209,44 @@ static void test_broadcast_reshape_outputs(void **state) {
   check_and_free(g, p);
 }
 
+/* A cancelled or expired execution stops inside a fused step (checked
+ * before every task) and the run answers CANCELLED / DEADLINE_EXCEEDED. */
+static void test_cancel_inside_fused_step(void **state) {
+  jet_graph *g = parse(
+      "graph f(%0: f32[1000000]) {\n"
+      "  %1 = exp %0 : f32[1000000]\n"
+      "  %2 = tanh %1 : f32[1000000]\n"
+      "  return %2\n"
+      "}\n");
+  jet_program *p = lower(g);
+  assert_int_equal(p->n_steps, 1);
+  const jet_fused *f = p->steps[0].fused;
+  assert_non_null(f);
+  jet_buf x = {.type = g->value_types[0], .data = jet_mem_alloc(4000000)};
+  fill(&x, 3);
+  void *out = jet_mem_alloc(4000000);
+  void *scratch = jet_mem_alloc(jet_fused_scratch_bytes(f, jet_pool_size(jet_pool_global())));
+  void *base[3] = {x.data, NULL, out};
+  atomic_int cancelled;
+  atomic_init(&cancelled, 1);
+  jet_exec_ctl ctl = {.cancelled = &cancelled};
+  assert_false(jet_fused_run(f, base, scratch, &ctl));
+  atomic_store(&cancelled, 0);
+  assert_true(jet_fused_run(f, base, scratch, &ctl));
+  jet_exec_ctl late = {.deadline_ns = 1}; /* long past */
+  assert_false(jet_fused_run(f, base, scratch, &late));
+  jet_buf o;
+  jet_status st = jet_program_run(p, &x, 1, NULL, &o, &late);
+  assert_non_null(st);
+  assert_int_equal(jet_status_code(st), JET_DEADLINE_EXCEEDED);
+  jet_status_free(st);
+  jet_mem_free(scratch);
+  jet_mem_free(out);
+  jet_mem_free(x.data);
+  jet_program_destroy(p);
+  jet_graph_destroy(g);
+}
+
 /* Donation: x * 2 may be written over x's buffer; the run takes it. */
 static void test_donation(void **state) {
   jet_graph *g = parse(
@@ -281,6 +319,7 @@ int main(void) {
       cmocka_unit_test(test_reductions),
       cmocka_unit_test(test_broadcast_reshape_outputs),
       cmocka_unit_test(test_donation),
+      cmocka_unit_test(test_cancel_inside_fused_step),
       cmocka_unit_test(test_mixed_dtypes),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -16,7 +16,9 @@
  * over rows for each column (tasks are column blocks x row chunks, each
  * accumulating a partial row, combined in row-chunk order). */
 #include <emmintrin.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 
 #include "../pool.h"
 #include "../program_internal.h"
@@ -38,6 +40,8 @@ typedef struct frun {
   jet_dtype acc_dt; /* accumulator dtype (f64 for sums of f32) */
   size_t ae;        /* its element size (partials are packed) */
   bool stream;      /* write results with non-temporal stores */
+  const jet_exec_ctl *ctl;
+  atomic_int stop;  /* set once ctl says stop: remaining tasks are skipped */
   /* geometry */
   int64_t ntasks, rows_per_task, chunks_per_row, col_width, col_blocks, row_chunk, row_chunks;
 } frun;
@@ -248,8 +252,28 @@ static void task_cols(const frun *r, int64_t t, char *regs, const void **ptr) {
   }
 }
 
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Whether the execution was cancelled or ran past its deadline. */
+static bool should_stop(frun *r) {
+  if (atomic_load_explicit(&r->stop, memory_order_relaxed)) return true;
+  const jet_exec_ctl *c = r->ctl;
+  if (!c) return false;
+  if ((c->cancelled && atomic_load(c->cancelled) != 0) ||
+      (c->deadline_ns > 0 && now_ns() >= c->deadline_ns)) {
+    atomic_store(&r->stop, 1);
+    return true;
+  }
+  return false;
+}
+
 static void task_fn(void *ctx, uint32_t task, uint32_t slot) {
-  const frun *r = ctx;
+  frun *r = ctx;
+  if (should_stop(r)) return;
   char *regs = r->regs + (size_t)slot * r->f->n_regs * REG_BYTES;
   const void *ptr[MAX_INSTR];
   fill_scalars(r->f, r->base, regs);
@@ -304,8 +328,9 @@ uint64_t jet_fused_scratch_bytes(const jet_fused *f, uint32_t pool_size) {
   return (uint64_t)pool_size * f->n_regs * REG_BYTES + part + 64;
 }
 
-void jet_fused_run(const jet_fused *f, void *const *base, void *scratch) {
-  frun r = {.f = f, .base = base, .esz_red = f->red_mode ? esz(f->red_dtype) : 0};
+bool jet_fused_run(const jet_fused *f, void *const *base, void *scratch, const jet_exec_ctl *ctl) {
+  frun r = {.f = f, .base = base, .esz_red = f->red_mode ? esz(f->red_dtype) : 0, .ctl = ctl};
+  atomic_init(&r.stop, 0);
   r.acc_dt = f->red_mode ? jet_tile_reduce_acc_dtype(f->red_op, f->red_dtype) : f->red_dtype;
   r.ae = f->red_mode ? esz(r.acc_dt) : 0;
   r.stream = f->n * 4 >= STREAM_MIN_BYTES;
@@ -318,12 +343,13 @@ void jet_fused_run(const jet_fused *f, void *const *base, void *scratch) {
       const int64_t cnt = f->red_mode == JET_RED_ROWS ? f->outer : f->inner;
       jet_tile_reduce_identity(f->red_op, f->red_dtype, base[f->red_value], cnt);
     }
-    return;
+    return true;
   }
   if (r.ntasks == 1)
     task_fn(&r, 0, 0);
   else
     jet_pool_run(pool, (uint32_t)r.ntasks, task_fn, &r);
+  if (atomic_load(&r.stop)) return false;
   if (f->red_mode == JET_RED_ROWS && r.chunks_per_row > 1) {
     char *out = base[f->red_value];
     double acc;
@@ -348,4 +374,5 @@ void jet_fused_run(const jet_fused *f, void *const *base, void *scratch) {
       store_acc(r.acc_dt, f->red_dtype, first, out + j0 * (int64_t)r.esz_red, w);
     }
   }
+  return true;
 }
