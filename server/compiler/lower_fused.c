@@ -155,8 +155,10 @@ static jet_status alloc_regs(jet_fused *f) {
       }
     }
   }
-  for (uint32_t i = 0; i < n; i++) /* staging registers of stored results */
-    f->instr[i].stage = f->instr[i].kind == JET_TI_OP && f->instr[i].store ? (int32_t)n_regs++ : -1;
+  const bool stream = f->n * 4 >= JET_FUSED_STREAM_MIN_BYTES;
+  for (uint32_t i = 0; i < n; i++) /* staging registers of streamed results */
+    f->instr[i].stage =
+        stream && f->instr[i].kind == JET_TI_OP && f->instr[i].store ? (int32_t)n_regs++ : -1;
   f->n_regs = n_regs;
   free(last);
   free(freel);

@@ -62,6 +62,13 @@ typedef enum jet_reduce_mode {
   JET_RED_COLS, /* reduce each column over the rows: out[inner] */
 } jet_reduce_mode;
 
+/* Fused steps whose domain holds at least this many bytes (counted at 4
+ * bytes per element) write materialised results with non-temporal stores
+ * (no read-for-ownership of lines that are only written; the data is not
+ * read back soon enough to be in cache anyway), through a staging
+ * register per stored result. */
+#define JET_FUSED_STREAM_MIN_BYTES ((int64_t)4 << 20)
+
 /* At most this many instructions in one tile program. */
 #define JET_FUSED_MAX_INSTR 640
 

@@ -26,10 +26,7 @@
 #define CHUNK ((int64_t)64 * 1024) /* elements per task (a multiple of JET_TILE) */
 #define REG_BYTES ((size_t)JET_TILE * 8)
 #define MAX_INSTR JET_FUSED_MAX_INSTR
-/* Steps whose values are at least this large write materialised results
- * with non-temporal stores (no read-for-ownership of lines that are only
- * written; the data is not read back soon enough to be in cache anyway). */
-#define STREAM_MIN_BYTES ((int64_t)4 << 20)
+
 
 typedef struct frun {
   const jet_fused *f;
@@ -333,7 +330,7 @@ bool jet_fused_run(const jet_fused *f, void *const *base, void *scratch, const j
   atomic_init(&r.stop, 0);
   r.acc_dt = f->red_mode ? jet_tile_reduce_acc_dtype(f->red_op, f->red_dtype) : f->red_dtype;
   r.ae = f->red_mode ? esz(r.acc_dt) : 0;
-  r.stream = f->n * 4 >= STREAM_MIN_BYTES;
+  r.stream = f->n * 4 >= JET_FUSED_STREAM_MIN_BYTES;
   plan(&r);
   jet_pool *pool = jet_pool_global();
   r.regs = scratch;
