@@ -78,12 +78,10 @@ static inline char *print(const jet_graph *g) {
 
 static inline void expect_text(const jet_graph *g, const char *want) {
   char *got = print(g);
-  if (strcmp(got, want) != 0) {
-    print_error("got:\n%s\nexpected:\n%s\n", got, want);
-    free(got);
-    fail();
-  }
+  const bool differ = strcmp(got, want) != 0;
+  if (differ) print_error("got:\n%s\nexpected:\n%s\n", got, want);
   free(got);
+  if (differ) fail();
 }
 
 /* ---- building ---- */
