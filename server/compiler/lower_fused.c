@@ -113,6 +113,49 @@ static jet_status member_op(bctx *b, const jet_node *n) {
   return NULL;
 }
 
+static bool pair_arith(const jet_tinstr *ti) {
+  if (ti->kind != JET_TI_OP || ti->op.n_in != 2 || ti->node1) return false;
+  const jet_op o = ti->op.node->op;
+  return (o == JET_OP_ADD || o == JET_OP_SUB || o == JET_OP_MUL) &&
+         (ti->dtype == JET_F32 || ti->dtype == JET_F64) && ti->op.in_dtype[0] == ti->dtype &&
+         ti->op.in_dtype[1] == ti->dtype;
+}
+
+/* Peephole: a float add/sub/mul whose result only the next instruction
+ * reads (another add/sub/mul) becomes one "pair" instruction computing
+ * both in one pass over the tile (same roundings, one load and one store
+ * fewer per element); the first becomes a NOP. */
+static jet_status fold_pairs(jet_fused *f) {
+  for (uint32_t i = 0; i + 1 < f->n_instr; i++) {
+    jet_tinstr *a = &f->instr[i], *b = &f->instr[i + 1];
+    if (!pair_arith(a) || a->store || !pair_arith(b) || b->dtype != a->dtype) continue;
+    if (f->red_mode && f->red_slot == i) continue;
+    int k = b->src[0] == i ? 0 : b->src[1] == i ? 1 : -1;
+    if (k < 0 || b->src[1 - k] == i) continue;
+    uint32_t readers = 0;
+    for (uint32_t j = i + 1; j < f->n_instr; j++)
+      if (f->instr[j].kind == JET_TI_OP)
+        for (int q = 0; q < f->instr[j].op.n_in; q++) readers += f->instr[j].src[q] == i;
+    if (readers != 1) continue;
+    jet_tile_op op;
+    jet_status st = jet_tile_resolve_pair(a->op.node, b->op.node, k == 1, a->dtype, &op);
+    if (st) {
+      jet_status_free(st);
+      continue;
+    }
+    const uint16_t other = b->src[1 - k];
+    if (f->instr[a->src[1]].kind == JET_TI_SCALAR) op.scalar |= 1;
+    if (f->instr[other].kind == JET_TI_SCALAR) op.scalar |= 2;
+    b->src[0] = a->src[0];
+    b->src[1] = a->src[1];
+    b->src[2] = other;
+    b->op = op;
+    b->node1 = a->op.node;
+    a->kind = JET_TI_NOP;
+  }
+  return NULL;
+}
+
 /* Linear-scan register allocation over the finished program. */
 static jet_status alloc_regs(jet_fused *f) {
   const uint32_t n = f->n_instr;
@@ -198,6 +241,7 @@ static jet_status build_group(bctx *b, int32_t gi, jet_fused *f) {
     }
     JET_RETURN_IF_ERROR(member_op(b, n));
   }
+  JET_RETURN_IF_ERROR(fold_pairs(f));
   return alloc_regs(f);
 }
 

@@ -113,7 +113,7 @@ static bool inplace_ok(const pctx *x, uint32_t s, uint32_t di, jet_value def, je
   bool read = false;
   for (uint32_t i = 0; i < f->n_instr; i++) {
     const jet_tinstr *ti = &f->instr[i];
-    if (ti->kind == JET_TI_OP) continue;
+    if (ti->kind == JET_TI_OP || ti->kind == JET_TI_NOP) continue;
     if (jet__lower_root(c, ti->value) != r) continue;
     if (ti->kind != JET_TI_LOAD) return false;
     if (f->red_mode && f->red_slot == i) return false;
@@ -142,8 +142,10 @@ static void liveness(pctx *x) {
       for (uint32_t k = 0; k < st->node->n_operands; k++) note_read(x, st->node->operands[k], (int32_t)s);
       continue;
     }
-    for (uint32_t i = 0; i < st->fused->n_instr; i++)
-      if (st->fused->instr[i].kind != JET_TI_OP) note_read(x, st->fused->instr[i].value, (int32_t)s);
+    for (uint32_t i = 0; i < st->fused->n_instr; i++) {
+      const uint8_t k = st->fused->instr[i].kind;
+      if (k != JET_TI_OP && k != JET_TI_NOP) note_read(x, st->fused->instr[i].value, (int32_t)s);
+    }
   }
   for (uint32_t o = 0; o < g->n_outputs; o++)
     if (p->copy_out[o]) note_read(x, g->outputs[o], (int32_t)p->n_steps);

@@ -240,10 +240,14 @@ char *jet_program_describe(const jet_program *p) {
                                                     : "");
     for (uint32_t i = 0; i < f->n_instr; i++) {
       const jet_tinstr *ti = &f->instr[i];
-      static const char *kinds[] = {"load", "scalar", "bcast", "op"};
+      static const char *kinds[] = {"load", "scalar", "bcast", "op", "nop"};
       jet_strbuf_printf(&sb, "      t%u = %s", i, kinds[ti->kind]);
       if (ti->kind == JET_TI_OP) {
-        jet_strbuf_printf(&sb, " %s(", jet_op_name(ti->op.node->op));
+        if (ti->node1)
+          jet_strbuf_printf(&sb, " pair %s+%s(", jet_op_name(ti->node1->op),
+                            jet_op_name(ti->op.node->op));
+        else
+          jet_strbuf_printf(&sb, " %s(", jet_op_name(ti->op.node->op));
         for (int k = 0; k < ti->op.n_in; k++) jet_strbuf_printf(&sb, k ? ", t%u" : "t%u", ti->src[k]);
         jet_strbuf_printf(&sb, ")%s", ti->op.fast ? "" : " [reference]");
       } else {

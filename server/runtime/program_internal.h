@@ -38,6 +38,7 @@ typedef enum jet_ti_kind {
   JET_TI_BCAST,  /* slot = a register (or the value's memory) gathered from a
                     smaller source through broadcast strides */
   JET_TI_OP,     /* slot = op(src slots) written to a register or memory */
+  JET_TI_NOP,    /* nothing: an op folded into the next one (a pair) */
 } jet_ti_kind;
 
 typedef struct jet_tinstr {
@@ -54,6 +55,7 @@ typedef struct jet_tinstr {
                          written at its location instead of a register */
   int64_t bstride[JET_MAX_RANK]; /* BCAST: source stride per domain dim */
   jet_tile_op op;     /* OP */
+  const jet_node *node1; /* OP pair (op.n_in == 3): the first op's node */
 } jet_tinstr;
 
 typedef enum jet_reduce_mode {

@@ -120,6 +120,8 @@ static void test_chain_is_one_step(void **state) {
   assert_true(info.unfused_bytes >= 5 * 5000 * 4);
   char *text = jet_program_describe(p);
   assert_non_null(strstr(text, "fused 5 nodes"));
+  /* x*0.75+0.1 and t*0.5+x each run as one pass over the tile */
+  assert_non_null(strstr(text, "pair mul+add"));
   free(text);
   check_and_free(g, p);
 }

@@ -156,6 +156,7 @@ static void run_tile(const jet_fused *f, void *const *base, char *regs, const vo
         gather(f, ti, base[ti->value], dst, off, len);
         ptr[i] = dst;
         break;
+      case JET_TI_NOP: break;
       case JET_TI_OP: {
         const void *src[3] = {NULL, NULL, NULL};
         for (int k = 0; k < ti->op.n_in; k++) src[k] = ptr[ti->src[k]];

@@ -261,6 +261,26 @@ jet_status jet_tile_resolve(const jet_node *node, const jet_dtype *in_dtypes, je
   return NULL;
 }
 
+jet_status jet_tile_resolve_pair(const jet_node *n1, const jet_node *n2, bool swap, jet_dtype d,
+                                 jet_tile_op *out) {
+  jet_tile_init();
+  const jet_op o1 = n1->op, o2 = n2->op;
+  const int i1 = o1 == JET_OP_ADD ? 0 : o1 == JET_OP_SUB ? 1 : o1 == JET_OP_MUL ? 2 : -1;
+  int i2 = o2 == JET_OP_ADD ? 0 : o2 == JET_OP_SUB ? (swap ? 2 : 1) : o2 == JET_OP_MUL ? 3 : -1;
+  jet_tile_fn fn = (d == JET_F32 || d == JET_F64) ? g_isa->lookup_pair(i1, i2, d) : NULL;
+  if (!fn)
+    return jet_status_make(JET_INVALID_ARGUMENT, "tile pair %s, %s of %s: not supported",
+                           jet_op_name(o1), jet_op_name(o2), jet_dtype_name(d));
+  memset(out, 0, sizeof *out);
+  out->node = n2;
+  for (int i = 0; i < 3; i++) out->in_dtype[i] = d;
+  out->out_dtype = d;
+  out->n_in = 3;
+  out->fn = fn;
+  out->fast = true;
+  return NULL;
+}
+
 /* ---- reductions ------------------------------------------------------------ */
 
 static bool is_reduce(jet_op op) {

@@ -79,6 +79,16 @@ bool jet_tile_is_elementwise(jet_op op);
 jet_status jet_tile_resolve(const jet_node *node, const jet_dtype *in_dtypes, jet_dtype out_dtype,
                             jet_tile_op *out) JET_MUST_USE;
 
+/* Two float ops in one pass (the fused executor's "pair" instruction):
+ * dst = op2(op1(src[0], src[1]), src[2]) when !swap, or
+ * op2(src[2], op1(src[0], src[1])) when swap, for op1, op2 in {add, sub,
+ * mul} and d f32 or f64 (every operand and the result of dtype d), each op
+ * rounded exactly as on its own — the same bits as the two ops apart.
+ * out->scalar (bit 0: src[1], bit 1: src[2]) is set by the caller.
+ * INVALID_ARGUMENT for other ops or dtypes. */
+jet_status jet_tile_resolve_pair(const jet_node *n1, const jet_node *n2, bool swap, jet_dtype d,
+                                 jet_tile_op *out) JET_MUST_USE;
+
 /* Reductions (reduce_sum, reduce_max, reduce_min, reduce_prod), as the
  * reference reduce kernels define them (max/min propagate NaN; sums of
  * floats may associate differently from the reference: any order is

@@ -21,6 +21,9 @@ typedef struct jet_tile_isa_ops {
    * dtypes against the op's rules; attributes the function needs (integer_pow
    * "y", round "rounding_method") are read from node. */
   jet_tile_fn (*lookup)(const jet_node *node, const jet_dtype *in, uint8_t n_in, jet_dtype out);
+  /* The pair function of tile.h's jet_tile_resolve_pair: i1 indexes
+   * add/sub/mul, i2 add/sub/rsub/mul; NULL for a dtype other than f32/f64. */
+  jet_tile_fn (*lookup_pair)(int i1, int i2, jet_dtype d);
   /* The reductions of tile.h for a supported (op, d). wide: reduce_sum of
    * f32 with a double accumulator (jet_tile_reduce_acc_dtype). */
   void (*reduce_all)(jet_op op, jet_dtype d, const void *src, int64_t n, void *acc, bool wide);

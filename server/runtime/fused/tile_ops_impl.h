@@ -1070,9 +1070,80 @@ static void tile_reduce_accum(jet_op op, jet_dtype d, const void *src, int64_t n
   }
 }
 
+
+/* ---- pairs of float arithmetic ops in one pass (tile.h,
+ * jet_tile_resolve_pair): dst = op2(op1(a, b), c), each op rounded as on
+ * its own (no contraction: the build is ISO C, -ffp-contract=off). op2 RSUB
+ * is c - t. op->scalar bit 0: b is a scalar; bit 1: c is a scalar. */
+#define P1_ADD(x, y) ((x) + (y))
+#define P1_SUB(x, y) ((x) - (y))
+#define P1_MUL(x, y) ((x) * (y))
+#define P2_ADD(t, c) ((t) + (c))
+#define P2_SUB(t, c) ((t) - (c))
+#define P2_RSUB(t, c) ((c) - (t))
+#define P2_MUL(t, c) ((t) * (c))
+#define GEN_PAIR(O1, O2, sfx, TT)                                          \
+  static void pair_##O1##_##O2##_##sfx(TILE_ARGS) {                        \
+    const TT *a = src[0], *b = src[1], *c = src[2];                        \
+    TT *o = dst;                                                           \
+    switch (op->scalar & 3) {                                              \
+      case 0:                                                              \
+        for (int64_t i = 0; i < n; i++) {                                  \
+          const TT t = P1_##O1(a[i], b[i]);                                \
+          o[i] = P2_##O2(t, c[i]);                                         \
+        }                                                                  \
+        break;                                                             \
+      case 1: {                                                            \
+        const TT bs = b[0];                                                \
+        for (int64_t i = 0; i < n; i++) {                                  \
+          const TT t = P1_##O1(a[i], bs);                                  \
+          o[i] = P2_##O2(t, c[i]);                                         \
+        }                                                                  \
+        break;                                                             \
+      }                                                                    \
+      case 2: {                                                            \
+        const TT cs = c[0];                                                \
+        for (int64_t i = 0; i < n; i++) {                                  \
+          const TT t = P1_##O1(a[i], b[i]);                                \
+          o[i] = P2_##O2(t, cs);                                           \
+        }                                                                  \
+        break;                                                             \
+      }                                                                    \
+      default: {                                                           \
+        const TT bs = b[0], cs = c[0];                                     \
+        for (int64_t i = 0; i < n; i++) {                                  \
+          const TT t = P1_##O1(a[i], bs);                                  \
+          o[i] = P2_##O2(t, cs);                                           \
+        }                                                                  \
+        break;                                                             \
+      }                                                                    \
+    }                                                                      \
+  }
+#define GEN_PAIR_O2(O1, sfx, TT)                                           \
+  GEN_PAIR(O1, ADD, sfx, TT) GEN_PAIR(O1, SUB, sfx, TT) GEN_PAIR(O1, RSUB, sfx, TT) \
+  GEN_PAIR(O1, MUL, sfx, TT)
+#define GEN_PAIR_ALL(sfx, TT) \
+  GEN_PAIR_O2(ADD, sfx, TT) GEN_PAIR_O2(SUB, sfx, TT) GEN_PAIR_O2(MUL, sfx, TT)
+GEN_PAIR_ALL(f32, float)
+GEN_PAIR_ALL(f64, double)
+
+#define PAIR_ROW(O1, sfx) \
+  {pair_##O1##_ADD_##sfx, pair_##O1##_SUB_##sfx, pair_##O1##_RSUB_##sfx, pair_##O1##_MUL_##sfx}
+static const jet_tile_fn k_pair_f32[3][4] = {PAIR_ROW(ADD, f32), PAIR_ROW(SUB, f32),
+                                             PAIR_ROW(MUL, f32)};
+static const jet_tile_fn k_pair_f64[3][4] = {PAIR_ROW(ADD, f64), PAIR_ROW(SUB, f64),
+                                             PAIR_ROW(MUL, f64)};
+
+/* i1: 0 add, 1 sub, 2 mul; i2: 0 add, 1 sub, 2 rsub, 3 mul. */
+static jet_tile_fn tile_lookup_pair(int i1, int i2, jet_dtype d) {
+  if (i1 < 0 || i1 > 2 || i2 < 0 || i2 > 3) return NULL;
+  return d == JET_F32 ? k_pair_f32[i1][i2] : d == JET_F64 ? k_pair_f64[i1][i2] : NULL;
+}
+
 const jet_tile_isa_ops TILE_OPS_TABLE = {
     .name = TILE_ISA_NAME,
     .lookup = tile_lookup,
+    .lookup_pair = tile_lookup_pair,
     .reduce_all = tile_reduce_all,
     .reduce_accum = tile_reduce_accum,
 };
