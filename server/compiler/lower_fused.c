@@ -125,7 +125,7 @@ static bool pair_arith(const jet_tinstr *ti) {
  * reads (another add/sub/mul) becomes one "pair" instruction computing
  * both in one pass over the tile (same roundings, one load and one store
  * fewer per element); the first becomes a NOP. */
-static jet_status fold_pairs(jet_fused *f) {
+static void fold_pairs(jet_fused *f) {
   for (uint32_t i = 0; i + 1 < f->n_instr; i++) {
     jet_tinstr *a = &f->instr[i], *b = &f->instr[i + 1];
     if (!pair_arith(a) || a->store || !pair_arith(b) || b->dtype != a->dtype) continue;
@@ -153,7 +153,6 @@ static jet_status fold_pairs(jet_fused *f) {
     b->node1 = a->op.node;
     a->kind = JET_TI_NOP;
   }
-  return NULL;
 }
 
 /* Linear-scan register allocation over the finished program. */
@@ -241,7 +240,7 @@ static jet_status build_group(bctx *b, int32_t gi, jet_fused *f) {
     }
     JET_RETURN_IF_ERROR(member_op(b, n));
   }
-  JET_RETURN_IF_ERROR(fold_pairs(f));
+  fold_pairs(f);
   return alloc_regs(f);
 }
 
