@@ -168,6 +168,9 @@ static int cmd_stats(jet_client *c) {
   stat_line("compile_cache_disk_bytes:", s.compile_cache_disk_bytes);
   stat_line("compile_cache_disk_discarded:", s.compile_cache_disk_discarded);
   stat_line("compile_time_total_us:", s.compile_time_total_us);
+  printf("%-30s %s\n", "blas_core:", s.blas_core);
+  printf("%-30s %s\n", "kernel_isa:", s.kernel_isa);
+  stat_line("compute_threads:", s.compute_threads);
   stat_line("executions:", s.executions);
   stat_line("in_flight:", s.in_flight);
   if (s.n_methods) {

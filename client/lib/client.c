@@ -318,6 +318,8 @@ void jet_stats_clear(jet_stats *s) {
   for (size_t i = 0; i < s->n_methods; i++) free(s->methods[i].method);
   free(s->methods);
   free(s->version);
+  free(s->blas_core);
+  free(s->kernel_isa);
   memset(s, 0, sizeof *s);
 }
 
@@ -349,8 +351,11 @@ jet_status jet_client_stats(jet_client *c, jet_stats *out) {
     out->compile_time_total_us = r->compile_time_total_us;
     out->executions = r->executions;
     out->in_flight = r->in_flight;
+    out->compute_threads = r->compute_threads;
     out->version = dup_str(r->version ? r->version : "");
-    if (!out->version) st = jet_status_oom("stats version");
+    out->blas_core = dup_str(r->blas_core ? r->blas_core : "");
+    out->kernel_isa = dup_str(r->kernel_isa ? r->kernel_isa : "");
+    if (!out->version || !out->blas_core || !out->kernel_isa) st = jet_status_oom("stats strings");
     if (!st && r->n_methods > 0) {
       out->methods = calloc(r->n_methods, sizeof *out->methods);
       if (!out->methods) st = jet_status_oom("stats methods");

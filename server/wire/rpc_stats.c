@@ -1,5 +1,9 @@
 /* GetDevices and GetStats: cheap snapshots answered on the loop thread. */
+#include <cblas.h>
+
 #include "jet/v1/jet.pb-c.h"
+#include "runtime/fused/tile.h"
+#include "runtime/pool.h"
 #include "wire/call.h"
 
 jet_status jet__rpc_get_devices(jet_call *c, jet_arena *a, const ProtobufCMessage *req,
@@ -54,6 +58,9 @@ jet_status jet__rpc_get_stats(jet_call *c, jet_arena *a, const ProtobufCMessage 
   r->compile_cache_disk_bytes = cs.disk_bytes;
   r->compile_cache_disk_discarded = cs.disk_discarded;
   r->compile_time_total_us = cs.compile_time_total_us;
+  r->blas_core = (char *)openblas_get_corename();
+  r->kernel_isa = (char *)jet_tile_isa();
+  r->compute_threads = jet_pool_size(jet_pool_global());
   r->executions = atomic_load(&ctx->executions);
   r->in_flight = atomic_load(&ctx->in_flight);
   for (uint32_t i = 0; i < mt->n; i++) {

@@ -1211,7 +1211,11 @@ static jet_status case_tiny(bench *b) {
     double t4 = bench_now_s();
     st = jet_client_stats(b->c, &s);
     double t5 = bench_now_s();
-    if (i == n - 1 && !st) put_str("jetd.version", s.version);
+    if (i == n - 1 && !st) {
+      put_str("jetd.version", s.version);
+      put_str("jetd.blas_core", s.blas_core);
+      put_str("jetd.kernel_isa", s.kernel_isa);
+    }
     jet_stats_clear(&s);
     if (i >= 0) {
       te[i] = t1 - t0;

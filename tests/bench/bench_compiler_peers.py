@@ -349,11 +349,16 @@ def table(c, p):
         print("torch: %s" % p.get("torch.version", "not installed"))
     jl = c.get("jetd.openblas_lib", "?")
     same = jl == c.get("c.openblas_lib")
-    print("OpenBLAS, jetd: not reported by jetd; it maps %s%s and runs with the environment above%s; "
-          "jetd had %s threads in all" % (jl, " (the C bench's library)" if same else "",
-                                          " -> core %s" % c.get("c.openblas_core", "?") if same else "",
-                                          fmt_t(c.get("jetd.threads", "?"))))
-    print("jetd tile ISA: %s; jetd version %s" % (c.get("jetd.tile_isa", "not reported"), c.get("jetd.version", "?")))
+    if c.get("jetd.blas_core"):
+        print("OpenBLAS, jetd: core %s (GetStats), %s; jetd had %s threads in all"
+              % (c.get("jetd.blas_core"), jl, fmt_t(c.get("jetd.threads", "?"))))
+    else:
+        print("OpenBLAS, jetd: not reported by jetd; it maps %s%s and runs with the environment above%s; "
+              "jetd had %s threads in all" % (jl, " (the C bench's library)" if same else "",
+                                              " -> core %s" % c.get("c.openblas_core", "?") if same else "",
+                                              fmt_t(c.get("jetd.threads", "?"))))
+    print("jetd fused kernels: %s; jetd version %s"
+          % (c.get("jetd.kernel_isa") or c.get("jetd.tile_isa", "not reported"), c.get("jetd.version", "?")))
     print("Limits (this run): triad %s GB/s, read-only dot %s GB/s (%s threads, %s MiB arrays, best of 10); "
           "tanh floor %s = SLEEF %s on all cores (best of 10)"
           % (fmt_num(c.get("limits.triad_gbs")), fmt_num(c.get("limits.read_gbs")), fmt_t(c.get("limits.threads", "?")),

@@ -209,6 +209,10 @@ static void test_cli_devices_health_stats(void **state) {
   jet_stats s;
   JET_TEST_OK(jet_client_stats(f->client, &s));
   int ok = s.sessions >= 1 && s.version && s.version[0];
+  /* how jetd computes: its OpenBLAS core, kernel ISA and pool size */
+  ok = ok && s.blas_core && s.blas_core[0] && s.compute_threads >= 1 && s.kernel_isa &&
+       (strcmp(s.kernel_isa, "avx512") == 0 || strcmp(s.kernel_isa, "avx2") == 0 ||
+        strcmp(s.kernel_isa, "baseline") == 0);
   jet_stats_clear(&s);
   assert_true(ok);
 }

@@ -157,6 +157,12 @@ typedef struct jet_stats {
   uint64_t compile_cache_disk_bytes;
   uint64_t compile_cache_disk_discarded;
   uint64_t compile_time_total_us;
+  /* How jetd computes: its OpenBLAS core and the instruction set of its
+   * fused kernels (malloc'd, never NULL after success) and its compute
+   * pool's threads. */
+  char *blas_core;
+  char *kernel_isa;
+  uint32_t compute_threads;
 } jet_stats;
 
 /* GetStats. *out is overwritten (not freed first); release it with
