@@ -15,11 +15,14 @@ static jet_status count_nodes(const Jet__V1__Graph *pb, int depth, uint64_t *tot
   *total += pb->n_nodes;
   if (max_nodes && *total > max_nodes)
     return jet_status_make(JET_RESOURCE_EXHAUSTED,
-                           "graph: more than %llu nodes including callees (max-nodes limit)",
+                           "graph: more than %llu nodes including callees and sub-graphs (max-nodes limit)",
                            (unsigned long long)max_nodes);
   for (size_t i = 0; i < pb->n_nodes; i++) {
     const Jet__V1__Node *n = pb->nodes[i];
     if (n && n->callee) JET_RETURN_IF_ERROR(count_nodes(n->callee, depth + 1, total, max_nodes));
+    for (size_t k = 0; n && k < n->n_subgraphs; k++)
+      if (n->subgraphs[k])
+        JET_RETURN_IF_ERROR(count_nodes(n->subgraphs[k], depth + 1, total, max_nodes));
   }
   return NULL;
 }

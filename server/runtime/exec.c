@@ -96,7 +96,7 @@ static jet_status run_node(run *r, uint32_t i, const jet_exec_ctl *ctl) {
   const jet_node *node = &r->g->nodes[i];
   for (uint32_t k = 0; k < node->n_operands; k++) r->ins[k] = r->vals[node->operands[k]];
   jet_buf *res = &r->vals[node->first_result];
-  if (node->op == JET_OP_CALL) {
+  if (node->op == JET_OP_CALL || node->op == JET_OP_COND) {
     jet_exec_ctl child;
     const jet_exec_ctl *cp = NULL;
     if (ctl) {
@@ -104,7 +104,8 @@ static jet_status run_node(run *r, uint32_t i, const jet_exec_ctl *ctl) {
       if (ctl->max_temp_bytes) child.max_temp_bytes = ctl->max_temp_bytes - r->temp_bytes;
       cp = &child;
     }
-    JET_RETURN_IF_ERROR(jet__exec_call(node, r->ins, res, cp));
+    JET_RETURN_IF_ERROR(node->op == JET_OP_CALL ? jet__exec_call(node, r->ins, res, cp)
+                                                : jet__exec_cond(node, r->ins, res, cp));
     uint64_t added = 0;
     for (uint32_t k = 0; k < node->n_results; k++) {
       r->owned[node->first_result + k] = 1;

@@ -207,7 +207,26 @@ jet_value jet_emit_node_copy(jet_emit *e, const jet_node *nd, const jet_value *o
                                     "call nodes are inlined before this transform"));
     return JET_EMIT_NONE;
   }
-  jet_value v = jet_emit_op(e, nd->op, ops, nd->n_operands, nd->attrs, nd->n_attrs);
+  jet_value v = JET_EMIT_NONE;
+  if (nd->n_subgraphs) {
+    /* Control flow: deep copies of the sub-graphs, children of e->g. */
+    jet_graph **subs = jet_arena_calloc(e->g->arena, nd->n_subgraphs, sizeof *subs);
+    jet_status st = subs ? NULL : jet_status_oom("sub-graph copies");
+    for (uint32_t k = 0; !st && k < nd->n_subgraphs; k++) {
+      subs[k] = jet_graph_create_child(e->g, nd->subgraphs[k]->name);
+      st = subs[k] ? jet_graph_copy_into(subs[k], nd->subgraphs[k], 0)
+                   : jet_status_oom("sub-graph copy");
+    }
+    if (!st)
+      st = jet_graph_add_node_sub(e->g, nd->op, ops, nd->n_operands, nd->attrs, nd->n_attrs, subs,
+                                  nd->n_subgraphs, &v);
+    if (st) {
+      jet_emit_fail(e, st);
+      return JET_EMIT_NONE;
+    }
+  } else {
+    v = jet_emit_op(e, nd->op, ops, nd->n_operands, nd->attrs, nd->n_attrs);
+  }
   if (e->status) return JET_EMIT_NONE;
   const jet_node *made = &e->g->nodes[e->g->n_nodes - 1];
   if (made->n_results != nd->n_results) {

@@ -13,9 +13,13 @@
 #include "transforms/ad/ad_internal.h"
 #include "transforms/batch/batch.h"
 
+/* Any call node, also inside control-flow sub-graphs (cond's branches). */
 static bool has_calls(const jet_graph *g) {
-  for (uint32_t i = 0; i < g->n_nodes; i++)
+  for (uint32_t i = 0; i < g->n_nodes; i++) {
     if (g->nodes[i].op == JET_OP_CALL) return true;
+    for (uint32_t k = 0; k < g->nodes[i].n_subgraphs; k++)
+      if (has_calls(g->nodes[i].subgraphs[k])) return true;
+  }
   return false;
 }
 

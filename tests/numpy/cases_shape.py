@@ -1,7 +1,7 @@
 """Cases of the data-movement ops: structure (broadcast_in_dim, reshape,
 transpose, squeeze, expand_dims, rev), slicing (slice, dynamic_slice,
 dynamic_update_slice, concatenate, pad, iota), gather, scatter-add,
-stop_gradient, constant and call. All compare bit for bit except
+stop_gradient, constant, call and cond. All compare bit for bit except
 scatter-add on floats."""
 import math
 
@@ -354,6 +354,18 @@ def const_call_cases(dt):
         mx = np.maximum(a, b)
     out.append(Case('call', dt, 'max', text, [a, b], [mx, a, b],
                     check_spec('exact', signed_zero=False)))
+    # cond (lax.switch): an i32 index picks one of three branches; out of
+    # range indices clamp to the first / last branch.
+    text = ('graph s(%0: i32[], %1: T, %2: T) {\n  %3 = cond %0, %1, %2 : T {\n'
+            '    graph b0(%0: T, %1: T) {\n      %2 = max %0, %1 : T\n      return %2\n    }\n'
+            '    graph b1(%0: T, %1: T) {\n      %2 = min %0, %1 : T\n      return %2\n    }\n'
+            '    graph b2(%0: T, %1: T) {\n      return %1\n    }\n'
+            '  }\n  return %3\n}\n').replace('T', t)
+    with np.errstate(all='ignore'):
+        mn = np.minimum(a, b)
+    for idx, want in ((-3, mx), (0, mx), (1, mn), (2, b), (7, b)):
+        out.append(Case('cond', dt, 'index %d' % idx, text, [np.array(idx, dtype=np.int32), a, b],
+                        [want], check_spec('exact', signed_zero=False)))
     return out
 
 

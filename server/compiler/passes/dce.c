@@ -29,9 +29,11 @@ static jet_status dce_graph(jet__pass *p, const jet_graph *src, jet_graph *dst) 
     const jet_value *ops;
     jet_graph *callee;
     /* The callee first: cloning it reuses the operand scratch. */
+    jet_graph *const *subs = NULL;
     st = jet__pass_callee(p, node->callee, &callee);
+    if (!st) st = jet__pass_subgraphs(p, node, &subs);
     if (!st) st = jet__pass_operands(p, src, node, map, &ops);
-    if (!st) st = jet__pass_append(dst, node, ops, callee, map);
+    if (!st) st = jet__pass_append(dst, node, ops, callee, subs, map);
   }
   if (!st) st = jet__pass_end(src, dst, map);
   free(map);

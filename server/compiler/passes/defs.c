@@ -5,7 +5,7 @@
 const jet_node *jet__def_node(const jet_graph *g, jet_value v) {
   if (v >= g->n_values || g->value_node[v] < 0) return NULL;
   const jet_node *n = &g->nodes[g->value_node[v]];
-  return n->n_transforms || n->callee ? NULL : n;
+  return n->n_transforms || n->callee || n->n_subgraphs ? NULL : n;
 }
 
 const jet_literal *jet__const_literal(const jet_node *n) {

@@ -158,6 +158,8 @@ static jet_status dotfold_node(jet__pass *p, const jet_graph *src, const jet_nod
   jet_graph *callee;
   /* The callee first: cloning it reuses the operand scratch. */
   JET_RETURN_IF_ERROR(jet__pass_callee(p, n->callee, &callee));
+  jet_graph *const *subs;
+  JET_RETURN_IF_ERROR(jet__pass_subgraphs(p, n, &subs));
   JET_RETURN_IF_ERROR(jet__pass_operands(p, src, n, map, &ops));
   if (n->op == JET_OP_DOT_GENERAL && !callee && !n->n_transforms && n->n_operands == 2 &&
       n->n_results == 1) {
@@ -192,7 +194,7 @@ static jet_status dotfold_node(jet__pass *p, const jet_graph *src, const jet_nod
       return NULL;
     }
   }
-  return jet__pass_append(dst, n, ops, callee, map);
+  return jet__pass_append(dst, n, ops, callee, subs, map);
 }
 
 static jet_status dotfold_graph(jet__pass *p, const jet_graph *src, jet_graph *dst) {

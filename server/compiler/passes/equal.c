@@ -108,6 +108,9 @@ static bool node_equal(const jet_node *a, const jet_node *b) {
   if (!jet__types_equal(a->results, b->results, a->n_results)) return false;
   if (!jet__transforms_equal(a->transforms, a->n_transforms, b->transforms, b->n_transforms))
     return false;
+  if (a->n_subgraphs != b->n_subgraphs) return false;
+  for (uint32_t k = 0; k < a->n_subgraphs; k++)
+    if (!jet__graph_equal(a->subgraphs[k], b->subgraphs[k])) return false;
   if (!a->callee || !b->callee) return a->callee == b->callee;
   return jet__graph_equal(a->callee, b->callee);
 }

@@ -5,7 +5,8 @@
  * root graph, level by level, through a value map (source value id -> new
  * value id). Call nodes stay one node each; their callees are cloned into
  * the new root's arena by running the same pass on them (so callees are
- * cleaned too), once per distinct callee.
+ * cleaned too), once per distinct callee. Control-flow sub-graphs (cond's
+ * branches) are cloned the same way (jet__pass_subgraphs).
  *
  * - rebuild.c: the driver (jet__pass_run), parameters, node appends,
  *   outputs and the callee map;
@@ -118,10 +119,18 @@ jet_status jet__pass_operands(jet__pass *p, const jet_graph *src, const jet_node
 /* The clone (in the new root's arena) of a source callee; NULL for NULL. */
 jet_status jet__pass_callee(jet__pass *p, const jet_graph *src, jet_graph **out) JET_MUST_USE;
 
-/* Appends a copy of node n to dst with the given operands and callee and
- * maps its results. */
+/* The clones of node n's control-flow sub-graphs (jet_node.subgraphs, e.g.
+ * cond's branches), each made as jet__pass_callee does (so the pass runs
+ * inside them too), in an array in the new root's arena; *out = NULL when n
+ * has none. Reuses the operand scratch like jet__pass_callee. */
+jet_status jet__pass_subgraphs(jet__pass *p, const jet_node *n,
+                               jet_graph *const **out) JET_MUST_USE;
+/* Appends a copy of node n to dst with the given operands, callee and
+ * sub-graphs (n->n_subgraphs of them; NULL only when n has none) and maps
+ * its results. */
 jet_status jet__pass_append(jet_graph *dst, const jet_node *n, const jet_value *ops,
-                            jet_graph *callee, jet_value *map) JET_MUST_USE;
+                            jet_graph *callee, jet_graph *const *subs,
+                            jet_value *map) JET_MUST_USE;
 
 /* Sets dst's outputs to src's outputs through the map. */
 jet_status jet__pass_end(const jet_graph *src, jet_graph *dst, const jet_value *map) JET_MUST_USE;

@@ -121,12 +121,27 @@ jet_status jet__pass_callee(jet__pass *p, const jet_graph *src, jet_graph **out)
   return NULL;
 }
 
+jet_status jet__pass_subgraphs(jet__pass *p, const jet_node *n, jet_graph *const **out) {
+  *out = NULL;
+  if (!n->n_subgraphs) return NULL;
+  jet_graph **subs = jet_arena_calloc(p->root->arena, n->n_subgraphs, sizeof *subs);
+  if (!subs) return jet_status_oom("sub-graph clones");
+  for (uint32_t k = 0; k < n->n_subgraphs; k++)
+    JET_RETURN_IF_ERROR(jet__pass_callee(p, n->subgraphs[k], &subs[k]));
+  *out = subs;
+  return NULL;
+}
+
 jet_status jet__pass_append(jet_graph *dst, const jet_node *n, const jet_value *ops,
-                            jet_graph *callee, jet_value *map) {
+                            jet_graph *callee, jet_graph *const *subs, jet_value *map) {
+  if (n->n_subgraphs && !subs)
+    return jet_status_make(JET_INTERNAL, "pass: %s node appended without its sub-graphs",
+                           jet_op_name(n->op));
   jet_value first;
-  JET_RETURN_IF_ERROR(jet_graph_append_node(dst, n->op, ops, n->n_operands, n->attrs, n->n_attrs,
-                                            n->results, n->n_results, callee, n->transforms,
-                                            n->n_transforms, &first));
+  JET_RETURN_IF_ERROR(jet_graph_append_node_sub(dst, n->op, ops, n->n_operands, n->attrs,
+                                                n->n_attrs, n->results, n->n_results, callee,
+                                                subs, n->n_subgraphs, n->transforms,
+                                                n->n_transforms, &first));
   for (uint32_t r = 0; r < n->n_results; r++) map[n->first_result + r] = first + r;
   return NULL;
 }

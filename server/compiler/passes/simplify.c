@@ -64,7 +64,7 @@ static bool const_bytes(jet_dtype d, int which, unsigned char *b, size_t *size) 
 static const jet_node *def_node(const jet_graph *g, jet_value v) {
   if (v >= g->n_values || g->value_node[v] < 0) return NULL;
   const jet_node *n = &g->nodes[g->value_node[v]];
-  return n->n_transforms || n->callee ? NULL : n;
+  return n->n_transforms || n->callee || n->n_subgraphs ? NULL : n;
 }
 
 static const int64_t *ints_attr(const jet_node *n, const char *name, uint32_t *len) {
@@ -267,8 +267,10 @@ static jet_status simplify_node(jet__pass *p, const jet_graph *src, const jet_no
   jet_graph *callee;
   /* The callee first: cloning it reuses the operand scratch. */
   JET_RETURN_IF_ERROR(jet__pass_callee(p, n->callee, &callee));
+  jet_graph *const *subs;
+  JET_RETURN_IF_ERROR(jet__pass_subgraphs(p, n, &subs));
   JET_RETURN_IF_ERROR(jet__pass_operands(p, src, n, map, &ops));
-  if (!callee && !n->n_transforms && n->n_results == 1) {
+  if (!callee && !subs && !n->n_transforms && n->n_results == 1) {
     jet_value alias = JET_NO_VALUE;
     repl r;
     memset(&r, 0, sizeof r);
@@ -305,7 +307,7 @@ static jet_status simplify_node(jet__pass *p, const jet_graph *src, const jet_no
       return NULL;
     }
   }
-  return jet__pass_append(dst, n, ops, callee, map);
+  return jet__pass_append(dst, n, ops, callee, subs, map);
 }
 
 static jet_status simplify_graph(jet__pass *p, const jet_graph *src, jet_graph *dst) {

@@ -88,4 +88,11 @@ bool jet__k_convert(jet_dtype from, const void *src, jet_dtype to, void *dst, in
 jet_status jet__exec_call(const jet_node *node, const jet_buf *in, jet_buf *out,
                           const jet_exec_ctl *ctl) JET_MUST_USE;
 
+/* cond: the index of the branch pred (a bool or i32 scalar buffer) picks
+ * (i32 clamped to the branch range), and the run of that branch on in[1..]
+ * writing fresh outputs to out[]; ctl may be NULL (kernels/control.c). */
+uint32_t jet__cond_branch(const jet_node *node, const jet_buf *pred);
+jet_status jet__exec_cond(const jet_node *node, const jet_buf *in, jet_buf *out,
+                          const jet_exec_ctl *ctl) JET_MUST_USE;
+
 #endif

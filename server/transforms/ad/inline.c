@@ -117,6 +117,30 @@ static void inline_call(jet_emit *e, const jet_node *nd, const jet_value *ops, j
   jet_graph_destroy(tf);
 }
 
+/* A cond node whose branches get their calls inlined: each branch is
+ * flattened on its own (jet_ad_inline_calls) and copied into a child of
+ * e->g. */
+static jet_value inline_cond(jet_emit *e, const jet_node *nd, const jet_value *ops) {
+  jet_graph **subs = jet_arena_calloc(e->g->arena, nd->n_subgraphs, sizeof *subs);
+  jet_status st = subs ? NULL : jet_status_oom("inlined branches");
+  for (uint32_t k = 0; !st && k < nd->n_subgraphs; k++) {
+    jet_graph *flat = NULL;
+    st = jet_ad_inline_calls(nd->subgraphs[k], &flat);
+    if (!st) {
+      subs[k] = jet_graph_create_child(e->g, nd->subgraphs[k]->name);
+      st = subs[k] ? jet_graph_copy_into(subs[k], flat, 0) : jet_status_oom("inlined branch");
+    }
+    jet_graph_destroy(flat);
+    if (st) st = jet_status_annotate(st, "branch %u: ", k);
+  }
+  jet_value first = JET_EMIT_NONE;
+  if (!st)
+    st = jet_graph_add_node_sub(e->g, nd->op, ops, nd->n_operands, nd->attrs, nd->n_attrs, subs,
+                                nd->n_subgraphs, &first);
+  if (st) jet_emit_fail(e, st);
+  return first;
+}
+
 static void inline_into(jet_emit *e, const jet_graph *src, const jet_value *args, jet_value *outs,
                         int depth) {
   if (e->status) return;
@@ -143,6 +167,10 @@ static void inline_into(jet_emit *e, const jet_graph *src, const jet_value *args
     if (nd->op == JET_OP_CALL) {
       inline_call(e, nd, ops, res, depth);
       for (uint32_t j = 0; !e->status && j < nd->n_results; j++) vmap[nd->first_result + j] = res[j];
+    } else if (nd->n_subgraphs) {
+      jet_value first = inline_cond(e, nd, ops);
+      for (uint32_t j = 0; !e->status && j < nd->n_results; j++)
+        vmap[nd->first_result + j] = first + j;
     } else {
       jet_value first = jet_emit_node_copy(e, nd, ops);
       for (uint32_t j = 0; !e->status && j < nd->n_results; j++)

@@ -7,9 +7,10 @@
  * always in topological order.
  *
  * Memory: a graph owns an arena; every node, attribute, literal, transform
- * and callee sub-graph hangs off the root graph's arena and is freed by one
- * jet_graph_destroy of the root. Sub-graphs (callees of "call" nodes) are
- * created with jet_graph_create_child and must not be destroyed alone.
+ * and sub-graph hangs off the root graph's arena and is freed by one
+ * jet_graph_destroy of the root. Sub-graphs (callees of "call" nodes,
+ * branches of "cond" nodes in jet_node.subgraphs) are created with
+ * jet_graph_create_child and must not be destroyed alone.
  *
  * Thread safety: a graph being built is single-threaded; a finished graph is
  * immutable and may be read from any number of threads.
@@ -70,6 +71,11 @@ typedef struct jet_node {
   jet_graph *callee;
   uint32_t n_transforms;
   const jet_transform *transforms;
+  /* Structured control flow (op == JET_OP_COND: the branches): the node's
+   * sub-graphs, in order. Each is a child graph in the root's arena (like
+   * callee); n_subgraphs == 0 and subgraphs == NULL for every other op. */
+  uint32_t n_subgraphs;
+  jet_graph *const *subgraphs;
 } jet_node;
 
 struct jet_graph {
@@ -119,13 +125,30 @@ jet_status jet_graph_append_node(jet_graph *g, jet_op op, const jet_value *opera
                                  const jet_transform *transforms, uint32_t n_transforms,
                                  jet_value *out_first) JET_MUST_USE;
 
+/* Sub-graph variants (structured control flow, e.g. cond's branches):
+ * like jet_graph_add_node / jet_graph_append_node, plus the node's list of
+ * sub-graphs subgraphs[0..n_subgraphs) (the array is copied into the arena,
+ * the graphs are not: each must be a child graph living in g's root arena).
+ * The shape rule sees the sub-graphs (jet_infer_sub). */
+jet_status jet_graph_add_node_sub(jet_graph *g, jet_op op, const jet_value *operands,
+                                  uint32_t n_operands, const jet_attr *attrs, uint32_t n_attrs,
+                                  jet_graph *const *subgraphs, uint32_t n_subgraphs,
+                                  jet_value *out_first) JET_MUST_USE;
+jet_status jet_graph_append_node_sub(jet_graph *g, jet_op op, const jet_value *operands,
+                                     uint32_t n_operands, const jet_attr *attrs, uint32_t n_attrs,
+                                     const jet_type *results, uint32_t n_results,
+                                     jet_graph *callee, jet_graph *const *subgraphs,
+                                     uint32_t n_subgraphs, const jet_transform *transforms,
+                                     uint32_t n_transforms, jet_value *out_first) JET_MUST_USE;
+
 /* Sets the outputs (copied). Every id must be a defined value. */
 jet_status jet_graph_set_outputs(jet_graph *g, const jet_value *outs, uint32_t n) JET_MUST_USE;
 
-/* Deep-copies src (params, nodes with their attributes, transforms and
- * callee sub-graphs, outputs) into the empty graph dst; result types are
- * taken as they are. Callees nested more than max_depth levels deep
- * (0 = no limit) are INVALID_ARGUMENT "call nesting deeper than N levels". */
+/* Deep-copies src (params, nodes with their attributes, transforms, callee
+ * and control-flow sub-graphs, outputs) into the empty graph dst; result
+ * types are taken as they are. Sub-graphs nested more than max_depth levels
+ * deep (0 = no limit) are INVALID_ARGUMENT "call nesting deeper than N
+ * levels". */
 jet_status jet_graph_copy_into(jet_graph *dst, const jet_graph *src, uint32_t max_depth)
     JET_MUST_USE;
 
@@ -139,7 +162,8 @@ const jet_attr *jet_node_attr(const jet_node *node, const char *name);
 int64_t jet_node_attr_int(const jet_node *node, const char *name, int64_t dflt);
 bool jet_node_attr_bool(const jet_node *node, const char *name, bool dflt);
 
-/* Total node count including all callee sub-graphs, recursively. */
+/* Total node count including all callee and control-flow sub-graphs,
+ * recursively (saturates at UINT32_MAX). */
 uint32_t jet_graph_total_nodes(const jet_graph *g);
 
 #endif

@@ -23,6 +23,16 @@ jet_status jet_infer(jet_op op, const jet_type *operand_types, uint32_t n_operan
                      const jet_transform *transforms, uint32_t n_transforms,
                      jet_type *results, uint32_t results_cap, uint32_t *n_results) JET_MUST_USE;
 
+/* jet_infer for nodes with control-flow sub-graphs (jet_node.subgraphs):
+ * cond takes its branches here (n_subgraphs >= 1); every other op must get
+ * n_subgraphs == 0. jet_infer is jet_infer_sub with no sub-graphs. */
+jet_status jet_infer_sub(jet_op op, const jet_type *operand_types, uint32_t n_operands,
+                         const jet_attr *attrs, uint32_t n_attrs, const jet_graph *callee,
+                         jet_graph *const *subgraphs, uint32_t n_subgraphs,
+                         const jet_transform *transforms, uint32_t n_transforms,
+                         jet_type *results, uint32_t results_cap,
+                         uint32_t *n_results) JET_MUST_USE;
+
 /* The signature of a function after the transforms tf[0..n_tf) (innermost
  * first), with the conventions of the server's autodiff
  * (server/transforms/ad/ad.h) and the same checks and messages (scalar float

@@ -133,7 +133,8 @@ static bool copy_transform(jet_arena *a, jet_transform *dst, const jet_transform
 
 static jet_status append(jet_graph *g, jet_op op, const jet_value *operands, uint32_t n_operands,
                          const jet_attr *attrs, uint32_t n_attrs, const jet_type *results,
-                         uint32_t n_results, jet_graph *callee, const jet_transform *transforms,
+                         uint32_t n_results, jet_graph *callee, jet_graph *const *subgraphs,
+                         uint32_t n_subgraphs, const jet_transform *transforms,
                          uint32_t n_transforms, jet_value *out_first) {
   uint32_t idx = g->n_nodes;
   if ((unsigned)op >= JET_OP_COUNT)
@@ -169,6 +170,18 @@ static jet_status append(jet_graph *g, jet_op op, const jet_value *operands, uin
   }
   nd->n_transforms = n_transforms;
   nd->callee = callee;
+  if (n_subgraphs) {
+    if (!subgraphs)
+      return jet_status_make(JET_INVALID_ARGUMENT, "node %u: %u sub-graphs but no array", idx,
+                             n_subgraphs);
+    for (uint32_t i = 0; i < n_subgraphs; i++)
+      if (!subgraphs[i])
+        return jet_status_make(JET_INVALID_ARGUMENT, "node %u: sub-graph %u is NULL", idx, i);
+    jet_graph **sg = jet_arena_memdup(a, subgraphs, sizeof(jet_graph *) * n_subgraphs);
+    if (!sg) return jet_status_oom("node sub-graphs");
+    nd->subgraphs = sg;
+  }
+  nd->n_subgraphs = n_subgraphs;
   if (n_results) {
     jet_type *rt = jet_arena_memdup(a, results, sizeof(jet_type) * n_results);
     if (!rt) return jet_status_oom("node results");
@@ -188,14 +201,25 @@ jet_status jet_graph_append_node(jet_graph *g, jet_op op, const jet_value *opera
                                  const jet_type *results, uint32_t n_results, jet_graph *callee,
                                  const jet_transform *transforms, uint32_t n_transforms,
                                  jet_value *out_first) {
-  return append(g, op, operands, n_operands, attrs, n_attrs, results, n_results, callee,
+  return append(g, op, operands, n_operands, attrs, n_attrs, results, n_results, callee, NULL, 0,
                 transforms, n_transforms, out_first);
 }
 
-jet_status jet_graph_add_node(jet_graph *g, jet_op op, const jet_value *operands,
-                              uint32_t n_operands, const jet_attr *attrs, uint32_t n_attrs,
-                              jet_graph *callee, const jet_transform *transforms,
-                              uint32_t n_transforms, jet_value *out_first) {
+jet_status jet_graph_append_node_sub(jet_graph *g, jet_op op, const jet_value *operands,
+                                     uint32_t n_operands, const jet_attr *attrs, uint32_t n_attrs,
+                                     const jet_type *results, uint32_t n_results,
+                                     jet_graph *callee, jet_graph *const *subgraphs,
+                                     uint32_t n_subgraphs, const jet_transform *transforms,
+                                     uint32_t n_transforms, jet_value *out_first) {
+  return append(g, op, operands, n_operands, attrs, n_attrs, results, n_results, callee, subgraphs,
+                n_subgraphs, transforms, n_transforms, out_first);
+}
+
+static jet_status add_node(jet_graph *g, jet_op op, const jet_value *operands,
+                           uint32_t n_operands, const jet_attr *attrs, uint32_t n_attrs,
+                           jet_graph *callee, jet_graph *const *subgraphs, uint32_t n_subgraphs,
+                           const jet_transform *transforms, uint32_t n_transforms,
+                           jet_value *out_first) {
   uint32_t idx = g->n_nodes;
   const char *opname = jet_op_name(op);
   if ((unsigned)op >= JET_OP_COUNT)
@@ -228,20 +252,36 @@ jet_status jet_graph_add_node(jet_graph *g, jet_op op, const jet_value *operands
   uint32_t n_results = 0;
   if (!st) {
     if (!scratch) scratch = jet_arena_create(sizeof(jet_type) * 4 + 64);
-    uint32_t cap = op == JET_OP_CALL ? JET_MAX_RESULTS : 4;
+    uint32_t cap = op == JET_OP_CALL || n_subgraphs ? JET_MAX_RESULTS : 4;
     results = scratch ? jet_arena_calloc(scratch, cap, sizeof(jet_type)) : NULL;
     if (!results)
       st = jet_status_oom("result types");
     else
-      st = jet_infer(op, types, n_operands, attrs, n_attrs, callee, transforms, n_transforms,
-                     results, cap, &n_results);
+      st = jet_infer_sub(op, types, n_operands, attrs, n_attrs, callee, subgraphs, n_subgraphs,
+                         transforms, n_transforms, results, cap, &n_results);
     if (st) st = jet_status_annotate(st, "node %u (%s): ", idx, opname);
   }
   if (!st)
     st = append(g, op, operands, n_operands, attrs, n_attrs, results, n_results, callee,
-                transforms, n_transforms, out_first);
+                subgraphs, n_subgraphs, transforms, n_transforms, out_first);
   jet_arena_destroy(scratch);
   return st;
+}
+
+jet_status jet_graph_add_node(jet_graph *g, jet_op op, const jet_value *operands,
+                              uint32_t n_operands, const jet_attr *attrs, uint32_t n_attrs,
+                              jet_graph *callee, const jet_transform *transforms,
+                              uint32_t n_transforms, jet_value *out_first) {
+  return add_node(g, op, operands, n_operands, attrs, n_attrs, callee, NULL, 0, transforms,
+                  n_transforms, out_first);
+}
+
+jet_status jet_graph_add_node_sub(jet_graph *g, jet_op op, const jet_value *operands,
+                                  uint32_t n_operands, const jet_attr *attrs, uint32_t n_attrs,
+                                  jet_graph *const *subgraphs, uint32_t n_subgraphs,
+                                  jet_value *out_first) {
+  return add_node(g, op, operands, n_operands, attrs, n_attrs, NULL, subgraphs, n_subgraphs, NULL,
+                  0, out_first);
 }
 
 jet_status jet_graph_set_outputs(jet_graph *g, const jet_value *outs, uint32_t n) {
@@ -285,10 +325,16 @@ bool jet_node_attr_bool(const jet_node *node, const char *name, bool dflt) {
 
 uint32_t jet_graph_total_nodes(const jet_graph *g) {
   uint32_t n = g->n_nodes;
-  for (uint32_t i = 0; i < g->n_nodes; i++)
-    if (g->nodes[i].callee) {
-      uint32_t c = jet_graph_total_nodes(g->nodes[i].callee);
+  for (uint32_t i = 0; i < g->n_nodes; i++) {
+    const jet_node *nd = &g->nodes[i];
+    if (nd->callee) {
+      uint32_t c = jet_graph_total_nodes(nd->callee);
       n = c > UINT32_MAX - n ? UINT32_MAX : n + c;
     }
+    for (uint32_t k = 0; k < nd->n_subgraphs; k++) {
+      uint32_t c = jet_graph_total_nodes(nd->subgraphs[k]);
+      n = c > UINT32_MAX - n ? UINT32_MAX : n + c;
+    }
+  }
   return n;
 }

@@ -19,9 +19,20 @@ static jet_status copy_into(jet_graph *dst, const jet_graph *src, uint32_t depth
       if (!callee) return jet_status_oom("callee copy");
       JET_RETURN_IF_ERROR(copy_into(callee, nd->callee, depth + 1, max_depth));
     }
-    JET_RETURN_IF_ERROR(jet_graph_append_node(dst, nd->op, nd->operands, nd->n_operands, nd->attrs,
-                                              nd->n_attrs, nd->results, nd->n_results, callee,
-                                              nd->transforms, nd->n_transforms, NULL));
+    jet_graph *stack_subs[4];
+    jet_graph **subs = stack_subs;
+    if (nd->n_subgraphs > 4) {
+      subs = jet_arena_calloc(dst->arena, nd->n_subgraphs, sizeof *subs);
+      if (!subs) return jet_status_oom("sub-graph copy");
+    }
+    for (uint32_t k = 0; k < nd->n_subgraphs; k++) {
+      subs[k] = jet_graph_create_child(dst, nd->subgraphs[k]->name);
+      if (!subs[k]) return jet_status_oom("sub-graph copy");
+      JET_RETURN_IF_ERROR(copy_into(subs[k], nd->subgraphs[k], depth + 1, max_depth));
+    }
+    JET_RETURN_IF_ERROR(jet_graph_append_node_sub(
+        dst, nd->op, nd->operands, nd->n_operands, nd->attrs, nd->n_attrs, nd->results,
+        nd->n_results, callee, subs, nd->n_subgraphs, nd->transforms, nd->n_transforms, NULL));
   }
   return jet_graph_set_outputs(dst, src->outputs, src->n_outputs);
 }

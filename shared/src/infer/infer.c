@@ -275,6 +275,15 @@ jet_status jet_infer(jet_op op, const jet_type *operand_types, uint32_t n_operan
                      const jet_attr *attrs, uint32_t n_attrs, const jet_graph *callee,
                      const jet_transform *transforms, uint32_t n_transforms, jet_type *results,
                      uint32_t results_cap, uint32_t *n_results) {
+  return jet_infer_sub(op, operand_types, n_operands, attrs, n_attrs, callee, NULL, 0, transforms,
+                       n_transforms, results, results_cap, n_results);
+}
+
+jet_status jet_infer_sub(jet_op op, const jet_type *operand_types, uint32_t n_operands,
+                         const jet_attr *attrs, uint32_t n_attrs, const jet_graph *callee,
+                         jet_graph *const *subgraphs, uint32_t n_subgraphs,
+                         const jet_transform *transforms, uint32_t n_transforms,
+                         jet_type *results, uint32_t results_cap, uint32_t *n_results) {
   if (n_results) *n_results = 0;
   const jet_op_info *info = jet_op_get(op);
   if (!info || (int)op < 0 || (int)op >= JET_OP_COUNT) {
@@ -295,6 +304,14 @@ jet_status jet_infer(jet_op op, const jet_type *operand_types, uint32_t n_operan
     return jet_status_make(JET_INVALID_ARGUMENT, "%s takes no callee and no transforms",
                            info->name);
   }
+  if (op != JET_OP_COND && n_subgraphs > 0) {
+    return jet_status_make(JET_INVALID_ARGUMENT, "%s takes no sub-graphs (got %" PRIu32 ")",
+                           info->name, n_subgraphs);
+  }
+  if (n_subgraphs > 0 && !subgraphs) {
+    return jet_status_make(JET_INVALID_ARGUMENT, "%" PRIu32 " sub-graphs but no array",
+                           n_subgraphs);
+  }
   if (n_transforms > 0 && !transforms) {
     return jet_status_make(JET_INVALID_ARGUMENT, "%" PRIu32 " transforms but no transform array",
                            n_transforms);
@@ -307,6 +324,8 @@ jet_status jet_infer(jet_op op, const jet_type *operand_types, uint32_t n_operan
       .attrs = attrs,
       .n_attrs = n_attrs,
       .callee = callee,
+      .subgraphs = subgraphs,
+      .n_subgraphs = n_subgraphs,
       .transforms = transforms,
       .n_transforms = n_transforms,
       .out = results,

@@ -18,6 +18,8 @@ typedef struct jet_infer_args {
   const jet_attr *attrs;
   uint32_t n_attrs;
   const jet_graph *callee;
+  jet_graph *const *subgraphs; /* control-flow sub-graphs (cond: branches) */
+  uint32_t n_subgraphs;
   const jet_transform *transforms;
   uint32_t n_transforms;
   jet_type *out;

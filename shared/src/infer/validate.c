@@ -108,6 +108,17 @@ static jet_status check_node(const jet_graph *g, uint32_t k, uint32_t first, scr
     if (st) return jet_status_annotate(st, "callee: ");
     JET_RETURN_IF_ERROR(done_add(s, nd->callee));
   }
+  if (nd->n_subgraphs > 0 && !nd->subgraphs)
+    return jet_status_make(JET_INVALID_ARGUMENT, "%" PRIu32 " sub-graphs but no list",
+                           nd->n_subgraphs);
+  for (uint32_t b = 0; b < nd->n_subgraphs; b++) {
+    const jet_graph *sg = nd->subgraphs[b];
+    if (!sg) return jet_status_make(JET_INVALID_ARGUMENT, "sub-graph %" PRIu32 " is missing", b);
+    if (done_has(s, sg)) continue;
+    jet_status st = validate(sg, NULL, 0, s, depth + 1);
+    if (st) return jet_status_annotate(st, "sub-graph %" PRIu32 " (%s): ", b, sg->name);
+    JET_RETURN_IF_ERROR(done_add(s, sg));
+  }
   JET_RETURN_IF_ERROR(grow_ops(s, nd->n_operands));
   for (uint32_t i = 0; i < nd->n_operands; i++) {
     jet_value v = nd->operands[i];
@@ -124,11 +135,13 @@ static jet_status check_node(const jet_graph *g, uint32_t k, uint32_t first, scr
   if (nd->op == JET_OP_CALL && nd->callee && nd->callee->n_outputs > room) {
     room = nd->callee->n_outputs;
   }
+  if (nd->n_subgraphs > 0 && nd->subgraphs[0]->n_outputs > room) room = nd->subgraphs[0]->n_outputs;
   if (room > JET_MAX_RESULTS) room = JET_MAX_RESULTS;
   JET_RETURN_IF_ERROR(grow_res(s, room));
   uint32_t n_inf = 0;
-  JET_RETURN_IF_ERROR(jet_infer(nd->op, s->ops, nd->n_operands, nd->attrs, nd->n_attrs, nd->callee,
-                                nd->transforms, nd->n_transforms, s->res, room, &n_inf));
+  JET_RETURN_IF_ERROR(jet_infer_sub(nd->op, s->ops, nd->n_operands, nd->attrs, nd->n_attrs,
+                                    nd->callee, nd->subgraphs, nd->n_subgraphs, nd->transforms,
+                                    nd->n_transforms, s->res, room, &n_inf));
   if (n_inf != nd->n_results) {
     return jet_status_make(JET_INVALID_ARGUMENT,
                            "node has %" PRIu32 " results but the op produces %" PRIu32,

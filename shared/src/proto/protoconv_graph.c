@@ -144,6 +144,29 @@ static jet_status decode_node(decoder *dc, const Jet__V1__Node *pb, jet_graph *g
                              "transforms, not '%s'", path, opname);
   }
 
+  jet_graph **subs = NULL;
+  if (pb->n_subgraphs > 0 && op != JET_OP_COND)
+    return jet_status_make(JET_INVALID_ARGUMENT,
+                           "%s.subgraphs: op '%s' takes no sub-graphs (got %zu)", path, opname,
+                           pb->n_subgraphs);
+  if (pb->n_subgraphs > 4096)
+    return jet_status_make(JET_INVALID_ARGUMENT, "%s.subgraphs: %zu sub-graphs are too many", path,
+                           pb->n_subgraphs);
+  if (pb->n_subgraphs) {
+    subs = jet_arena_calloc(dc->scratch, pb->n_subgraphs, sizeof *subs);
+    if (subs == NULL) return jet_status_oom("decoded sub-graphs");
+  }
+  for (size_t k = 0; k < pb->n_subgraphs; k++) {
+    path_fmt(f, "%s.subgraphs[%zu]", path, k);
+    if (pb->subgraphs[k] == NULL) return jet_status_make(JET_INVALID_ARGUMENT, "%s: missing", f);
+    if (depth >= MAX_NESTING)
+      return jet_status_make(JET_INVALID_ARGUMENT, "%s: sub-graphs nested deeper than %d", f,
+                             MAX_NESTING);
+    subs[k] = jet_graph_create_child(g, pb->subgraphs[k]->name ? pb->subgraphs[k]->name : "");
+    if (subs[k] == NULL) return jet_status_oom("sub-graph");
+    JET_RETURN_IF_ERROR(decode_graph(dc, pb->subgraphs[k], subs[k], f, depth + 1));
+  }
+
   const jet_type *results = NULL;
   uint32_t n_results = 0;
   if (pb->n_results == 0) {
@@ -154,9 +177,10 @@ static jet_status decode_node(decoder *dc, const Jet__V1__Node *pb, jet_graph *g
       if (otypes == NULL) return jet_status_oom("operand types");
     }
     for (size_t i = 0; i < pb->n_operands; i++) otypes[i] = g->value_types[pb->operands[i]];
-    jet_status st = jet_infer(op, otypes, (uint32_t)pb->n_operands, attrs, (uint32_t)pb->n_attrs,
-                              callee, tf, (uint32_t)pb->n_transforms, dc->results,
-                              JET_MAX_RESULTS, &n_results);
+    jet_status st = jet_infer_sub(op, otypes, (uint32_t)pb->n_operands, attrs,
+                                  (uint32_t)pb->n_attrs, callee, subs, (uint32_t)pb->n_subgraphs,
+                                  tf, (uint32_t)pb->n_transforms, dc->results, JET_MAX_RESULTS,
+                                  &n_results);
     if (st) return jet_status_annotate(st, "%s (%s): ", path, opname);
     results = dc->results;
   } else {
@@ -170,9 +194,10 @@ static jet_status decode_node(decoder *dc, const Jet__V1__Node *pb, jet_graph *g
     results = dc->results;
     n_results = (uint32_t)pb->n_results;
   }
-  jet_status st = jet_graph_append_node(g, op, pb->operands, (uint32_t)pb->n_operands, attrs,
-                                        (uint32_t)pb->n_attrs, results, n_results, callee, tf,
-                                        (uint32_t)pb->n_transforms, NULL);
+  jet_status st = jet_graph_append_node_sub(g, op, pb->operands, (uint32_t)pb->n_operands, attrs,
+                                            (uint32_t)pb->n_attrs, results, n_results, callee,
+                                            subs, (uint32_t)pb->n_subgraphs, tf,
+                                            (uint32_t)pb->n_transforms, NULL);
   if (st) return jet_status_annotate(st, "%s: ", path);
   return NULL;
 }
@@ -325,6 +350,13 @@ static jet_status encode_node(const jet_node *nd, jet_arena *a, int depth, Jet__
     out->n_results = nd->n_results;
   }
   if (nd->callee) JET_RETURN_IF_ERROR(encode_graph(nd->callee, a, depth + 1, &out->callee));
+  if (nd->n_subgraphs) {
+    out->subgraphs = jet_arena_calloc(a, nd->n_subgraphs, sizeof *out->subgraphs);
+    if (out->subgraphs == NULL) return jet_status_oom("Node.subgraphs");
+    for (uint32_t k = 0; k < nd->n_subgraphs; k++)
+      JET_RETURN_IF_ERROR(encode_graph(nd->subgraphs[k], a, depth + 1, &out->subgraphs[k]));
+    out->n_subgraphs = nd->n_subgraphs;
+  }
   if (nd->n_transforms) {
     out->transforms = jet_arena_calloc(a, nd->n_transforms, sizeof *out->transforms);
     Jet__V1__Transform *items = jet_arena_calloc(a, nd->n_transforms, sizeof *items);

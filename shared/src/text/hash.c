@@ -6,7 +6,8 @@
  *   "jet.graph.hash/1", JET_OPSET_VERSION,
  *   graph := params (count, types), nodes (count, each: op name, operands,
  *            attributes sorted by name (name, kind, value), result types,
- *            callee flag + graph, transforms), outputs (count, ids)
+ *            callee flag + graph, transforms, sub-graph count + graphs),
+ *            outputs (count, ids)
  *   then the top-level transforms and the argument types.
  * Graph names are not part of it, nor the order attributes were given in. */
 #include <string.h>
@@ -167,6 +168,8 @@ static void put_graph(hasher *h, const jet_graph *g) {
     put_bool(h, node->callee != NULL);
     if (node->callee) put_graph(h, node->callee);
     put_transforms(h, node->transforms, node->n_transforms);
+    put_u32(h, node->n_subgraphs);
+    for (uint32_t k = 0; k < node->n_subgraphs; k++) put_graph(h, node->subgraphs[k]);
   }
   put_u32(h, g->n_outputs);
   for (uint32_t i = 0; i < g->n_outputs; i++) put_u32(h, g->outputs[i]);

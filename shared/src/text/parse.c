@@ -195,14 +195,30 @@ static jet_status parse_node(parser *ps, jet_graph *g, int depth) {
     JET_RETURN_IF_ERROR(parse_graph(ps, g, depth + 1, &callee));
     JET_RETURN_IF_ERROR(jet__expect_punct(lx, '}', "to close the callee of call"));
   }
+  /* Control-flow sub-graphs: { graph ... graph ... } */
+  jet_graph **subs = NULL;
+  uint32_t n_subs = 0, cap_subs = 0;
+  if (op != JET_OP_CALL && jet__tok_is_punct(&lx->cur, '{')) {
+    jet__lex_next(lx);
+    if (depth >= MAX_NESTING)
+      return jet__text_error(&lx->cur, "sub-graphs nested deeper than %d", MAX_NESTING);
+    while (!jet__tok_is_punct(&lx->cur, '}')) {
+      JET_RETURN_IF_ERROR(grow(scratch, (void **)&subs, n_subs, &cap_subs, sizeof *subs));
+      JET_RETURN_IF_ERROR(parse_graph(ps, g, depth + 1, &subs[n_subs]));
+      n_subs++;
+    }
+    jet__lex_next(lx);
+  }
 
   uint32_t node_index = g->n_nodes;
   jet_status st;
-  if (ps->check) {
+  if (ps->check && n_subs) {
+    st = jet_graph_add_node_sub(g, op, operands, n_opnd, na.attrs, na.n, subs, n_subs, NULL);
+  } else if (ps->check) {
     st = jet_graph_add_node(g, op, operands, n_opnd, na.attrs, na.n, callee, na.tf, na.n_tf, NULL);
   } else {
-    st = jet_graph_append_node(g, op, operands, n_opnd, na.attrs, na.n, types, n_types, callee,
-                               na.tf, na.n_tf, NULL);
+    st = jet_graph_append_node_sub(g, op, operands, n_opnd, na.attrs, na.n, types, n_types, callee,
+                                   subs, n_subs, na.tf, na.n_tf, NULL);
   }
   if (st) return jet__text_wrap(&start, st);
   if (g->n_nodes != node_index + 1)

@@ -82,6 +82,13 @@ static jet_status print_node(const jet_graph *g, const jet_node *node, jet_strbu
     indent(sb, depth);
     jet_strbuf_puts(sb, "}");
   }
+  if (node->n_subgraphs > 0) {
+    jet_strbuf_puts(sb, " {\n");
+    for (uint32_t k = 0; k < node->n_subgraphs; k++)
+      JET_RETURN_IF_ERROR(print_graph(node->subgraphs[k], sb, depth + 1));
+    indent(sb, depth);
+    jet_strbuf_puts(sb, "}");
+  }
   (void)g;
   jet_strbuf_append(sb, "\n", 1);
   return NULL;
