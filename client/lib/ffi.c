@@ -140,6 +140,11 @@ jet_value jet_builder_op_text(jet_builder *b, const char *op_name, const jet_val
                       jet_status_make(JET_INVALID_ARGUMENT, "op 'call' needs a callee: use jet_call_text"));
     return JET_NO_VALUE;
   }
+  if (op == JET_OP_COND) {
+    jet__builder_fail(b, fn,
+                      jet_status_make(JET_INVALID_ARGUMENT, "op 'cond' needs branches: use jet_cond"));
+    return JET_NO_VALUE;
+  }
   jet_arena *arena = jet_arena_create(1024);
   if (!arena) {
     jet__builder_fail(b, fn, jet_status_oom("attributes"));

@@ -46,7 +46,7 @@ const char jet_config_usage[] =
     "  --cache-dir DIR               persistent compile cache directory (created if missing;\n"
     "                                default: none)\n"
     "  --cache-dir-bytes BYTES       bound of the cache directory, 0 = none (default 1G)\n"
-    "  --max-nodes N                 nodes per graph incl. callees (default 1000000)\n"
+    "  --max-nodes N                 nodes per graph incl. callees and sub-graphs (default 1000000)\n"
     "  --help, --version\n";
 
 jet_status jet_config_parse_bytes(const char *key, const char *value, uint64_t *out) {
