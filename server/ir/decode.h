@@ -10,11 +10,12 @@
 #include "jet/graph.h"
 #include "jet/v1/jet.pb-c.h"
 
-/* Deepest nesting of call-node callees accepted. */
+/* Deepest nesting of call-node callees and sub-graphs accepted. */
 #define JET_IR_MAX_CALL_DEPTH 64
 
-/* Counts the nodes of pb including all callees, refuses more than max_nodes
- * (0 = no limit) or callees nested deeper than JET_IR_MAX_CALL_DEPTH, then
+/* Counts the nodes of pb including all callees and control-flow sub-graphs
+ * (cond branches), refuses more than max_nodes (0 = no limit) or callees /
+ * sub-graphs nested deeper than JET_IR_MAX_CALL_DEPTH, then
  * decodes and validates it. A missing graph is INVALID_ARGUMENT naming
  * `field`. *out is a new root graph. */
 jet_status jet_ir_decode_graph(const Jet__V1__Graph *pb, const char *field, uint64_t max_nodes,
