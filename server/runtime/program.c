@@ -46,7 +46,8 @@ static jet_status check_ctl(const jet_exec_ctl *ctl, const jet_step *s) {
   return NULL;
 }
 
-static jet_status run_kernel(const jet_program *p, const jet_step *s, void *const *base) {
+static jet_status run_kernel(const jet_program *p, const jet_step *s, void *const *base,
+                             const jet_exec_ctl *ctl) {
   const jet_node *node = s->node;
   const jet_graph *g = p->graph;
   jet_buf ins[8], outs[4];
@@ -64,6 +65,11 @@ static jet_status run_kernel(const jet_program *p, const jet_step *s, void *cons
   for (uint32_t k = 0; k < node->n_results; k++) {
     out[k].type = node->results[k];
     out[k].data = base[node->first_result + k];
+  }
+  if (node->op == JET_OP_COND) {
+    /* The branch runs with the request's controls (cancel, deadline). */
+    st = jet__cond_into(node, in, out, ctl);
+    goto done;
   }
   const jet_kernel_fn fn = jet_exec_kernel(node->op);
   st = fn ? fn(node, in, out) : jet_status_make(JET_INVALID_ARGUMENT, "no kernel");
@@ -166,7 +172,7 @@ jet_status jet_program_run(const jet_program *p, const jet_buf *args, uint32_t n
         goto fail;
       }
     } else {
-      st = run_kernel(p, step, base);
+      st = run_kernel(p, step, base, ctl);
       if (st) {
         st = jet_status_annotate(st, "node %u (%s): ", step->node_index,
                                  jet_op_name(step->node->op));

@@ -39,15 +39,12 @@ jet_status jet__exec_cond(const jet_node *node, const jet_buf *in, jet_buf *out,
   return NULL;
 }
 
-/* The kernel-table entry (compiled programs' kernel steps): out[] is
- * preallocated, so the branch's fresh outputs are copied into it. Runs
- * without a control block (the reference driver calls jet__exec_cond with
- * its own instead). */
-jet_status jet__k_COND(const jet_node *node, const jet_buf *in, jet_buf *out) {
+jet_status jet__cond_into(const jet_node *node, const jet_buf *in, jet_buf *out,
+                          const jet_exec_ctl *ctl) {
   jet_buf stack[4];
   jet_buf *tmp = node->n_results <= 4 ? stack : calloc(node->n_results, sizeof *tmp);
   if (!tmp) return jet_status_oom("cond results");
-  jet_status st = jet__exec_cond(node, in, tmp, NULL);
+  jet_status st = jet__exec_cond(node, in, tmp, ctl);
   for (uint32_t k = 0; !st && k < node->n_results; k++) {
     const size_t nb = jet_type_nbytes(&out[k].type);
     if (nb) memcpy(out[k].data, tmp[k].data, nb);
@@ -56,4 +53,9 @@ jet_status jet__k_COND(const jet_node *node, const jet_buf *in, jet_buf *out) {
     for (uint32_t k = 0; k < node->n_results; k++) jet_mem_free(tmp[k].data);
   if (tmp != stack) free(tmp);
   return st;
+}
+
+/* The kernel-table entry, without a control block. */
+jet_status jet__k_COND(const jet_node *node, const jet_buf *in, jet_buf *out) {
+  return jet__cond_into(node, in, out, NULL);
 }

@@ -94,5 +94,10 @@ jet_status jet__exec_call(const jet_node *node, const jet_buf *in, jet_buf *out,
 uint32_t jet__cond_branch(const jet_node *node, const jet_buf *pred);
 jet_status jet__exec_cond(const jet_node *node, const jet_buf *in, jet_buf *out,
                           const jet_exec_ctl *ctl) JET_MUST_USE;
+/* The same into preallocated out[] (the branch's results are copied in):
+ * compiled programs' cond steps, with the request's controls, and the
+ * kernel-table entry jet__k_COND (ctl NULL). */
+jet_status jet__cond_into(const jet_node *node, const jet_buf *in, jet_buf *out,
+                          const jet_exec_ctl *ctl) JET_MUST_USE;
 
 #endif
