@@ -245,12 +245,54 @@ static void test_decode_counts_branch_nodes(void **state) {
   jet_graph_destroy(g);
 }
 
+/* conds nested `depth` levels deep (the index is passed down). */
+static char *nested_text(int depth) {
+  jet_strbuf sb;
+  jet_strbuf_init(&sb);
+  jet_strbuf_puts(&sb, "graph g(%0: i32[], %1: f32[3]) {\n");
+  for (int d = 0; d < depth; d++)
+    jet_strbuf_puts(&sb, "%2 = cond %0, %0, %1 : f32[3] {\n graph b(%0: i32[], %1: f32[3]) {\n");
+  jet_strbuf_puts(&sb, "return %1\n");
+  for (int d = 0; d < depth; d++) jet_strbuf_puts(&sb, "}\n}\nreturn %2\n");
+  jet_strbuf_puts(&sb, "}\n");
+  return jet_strbuf_take(&sb);
+}
+
+static void test_decode_nesting_limit(void **state) {
+  (void)state;
+  char *t = nested_text(JET_IR_MAX_CALL_DEPTH);
+  jet_graph *g = parse(t);
+  free(t);
+  assert_int_equal(jet_graph_total_nodes(g), JET_IR_MAX_CALL_DEPTH);
+  jet_arena *a = jet_arena_create(4096);
+  Jet__V1__Graph *pb = NULL;
+  ok(jet_graph_to_proto(g, a, &pb));
+  jet_graph *out = NULL;
+  ok(jet_ir_decode_graph(pb, "graph", 0, &out));
+  jet_graph_destroy(out);
+  /* Deeper on the wire: the innermost branch becomes a copy of the
+   * outermost branch (63 more levels). */
+  Jet__V1__Graph *inner = pb;
+  while (inner->n_nodes) inner = inner->nodes[0]->subgraphs[0];
+  Jet__V1__Graph *copy = NULL;
+  ok(jet_graph_to_proto(g, a, &copy));
+  *inner = *copy->nodes[0]->subgraphs[0];
+  jet_status st = jet_ir_decode_graph(pb, "graph", 0, &out);
+  assert_non_null(st);
+  assert_int_equal(jet_status_code(st), JET_RESOURCE_EXHAUSTED);
+  assert_non_null(strstr(jet_status_message(st), "depth limit"));
+  jet_status_free(st);
+  jet_arena_destroy(a);
+  jet_graph_destroy(g);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_passes_keep_and_clean_branches),
       cmocka_unit_test(test_lowering_runs_cond),
       cmocka_unit_test(test_transform_rules_refuse),
       cmocka_unit_test(test_decode_counts_branch_nodes),
+      cmocka_unit_test(test_decode_nesting_limit),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
