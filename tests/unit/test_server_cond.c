@@ -43,45 +43,32 @@ static char *print(const jet_graph *g) {
 
 /* Branch 0 has dead code and a repeated expression; branch 1 calls a
  * graph; two identical conds follow each other (CSE merges them). */
+#define MESSY_BRANCHES \
+  "    graph b0(%0: f32[4], %1: f32[4]) {\n" \
+  "      %2 = add %0, %1 : f32[4]\n" \
+  "      %3 = add %0, %1 : f32[4]\n" \
+  "      %4 = exp %0 : f32[4]\n" \
+  "      %5 = mul %2, %3 : f32[4]\n" \
+  "      return %5\n" \
+  "    }\n" \
+  "    graph b1(%0: f32[4], %1: f32[4]) {\n" \
+  "      %2 = call %0, %1 : f32[4] {\n" \
+  "        graph f(%0: f32[4], %1: f32[4]) {\n" \
+  "          %2 = sub %0, %1 : f32[4]\n" \
+  "          return %2\n" \
+  "        }\n" \
+  "      }\n" \
+  "      %3 = neg %2 : f32[4]\n" \
+  "      return %3\n" \
+  "    }\n"
+
 static const char kMessy[] =
     "graph m(%0: i32[], %1: f32[4], %2: f32[4]) {\n"
     "  %3 = cond %0, %1, %2 : f32[4] {\n"
-    "    graph b0(%0: f32[4], %1: f32[4]) {\n"
-    "      %2 = add %0, %1 : f32[4]\n"
-    "      %3 = add %0, %1 : f32[4]\n"
-    "      %4 = exp %0 : f32[4]\n"
-    "      %5 = mul %2, %3 : f32[4]\n"
-    "      return %5\n"
-    "    }\n"
-    "    graph b1(%0: f32[4], %1: f32[4]) {\n"
-    "      %2 = call %0, %1 : f32[4] {\n"
-    "        graph f(%0: f32[4], %1: f32[4]) {\n"
-    "          %2 = sub %0, %1 : f32[4]\n"
-    "          return %2\n"
-    "        }\n"
-    "      }\n"
-    "      %3 = neg %2 : f32[4]\n"
-    "      return %3\n"
-    "    }\n"
+    MESSY_BRANCHES
     "  }\n"
     "  %4 = cond %0, %1, %2 : f32[4] {\n"
-    "    graph b0(%0: f32[4], %1: f32[4]) {\n"
-    "      %2 = add %0, %1 : f32[4]\n"
-    "      %3 = add %0, %1 : f32[4]\n"
-    "      %4 = exp %0 : f32[4]\n"
-    "      %5 = mul %2, %3 : f32[4]\n"
-    "      return %5\n"
-    "    }\n"
-    "    graph b1(%0: f32[4], %1: f32[4]) {\n"
-    "      %2 = call %0, %1 : f32[4] {\n"
-    "        graph f(%0: f32[4], %1: f32[4]) {\n"
-    "          %2 = sub %0, %1 : f32[4]\n"
-    "          return %2\n"
-    "        }\n"
-    "      }\n"
-    "      %3 = neg %2 : f32[4]\n"
-    "      return %3\n"
-    "    }\n"
+    MESSY_BRANCHES
     "  }\n"
     "  %5 = add %3, %4 : f32[4]\n"
     "  return %5\n"
