@@ -115,10 +115,11 @@ jet_value jet_op_node(jet_builder *b, jet_op op, const jet_value *args, size_t n
                       jet_status_make(JET_INVALID_ARGUMENT, "call needs a callee: use jet_call"));
     return JET_NO_VALUE;
   }
-  if (b && !b->err && op == JET_OP_COND) {
+  if (b && !b->err && jet_op_takes_subgraphs(op)) {
     jet__builder_fail(b, "jet_op_node",
                       jet_status_make(JET_INVALID_ARGUMENT,
-                                      "cond needs branches: use jet_cond or jet_cond_graphs"));
+                                      "%s needs sub-graphs: use jet_cond, jet_while or jet_scan",
+                                      jet_op_name(op)));
     return JET_NO_VALUE;
   }
   return jet__builder_node(b, "jet_op_node", op, args, n, attrs, n_attrs, NULL, NULL, 0);

@@ -17,10 +17,11 @@ jet_status jet_eager(jet_client *c, jet_op op, jet_array *const *args, size_t n,
   if (op == JET_OP_CALL)
     return jet_status_make(JET_INVALID_ARGUMENT,
                            "jet_eager: call needs a callee graph; use jet_compile");
-  if (op == JET_OP_COND)
+  if (jet_op_takes_subgraphs(op))
     return jet_status_make(JET_INVALID_ARGUMENT,
-                           "jet_eager: cond needs branch graphs; build it with jet_cond and "
-                           "use jet_compile");
+                           "jet_eager: %s needs sub-graphs; build it with jet_cond, jet_while or "
+                           "jet_scan and use jet_compile",
+                           jet_op_name(op));
   if (n > MAX_EAGER_ARGS || n_attrs > UINT32_MAX)
     return jet_status_make(JET_INVALID_ARGUMENT, "jet_eager(%s): %zu arguments (at most %d)",
                            jet_op_name(op), n, MAX_EAGER_ARGS);

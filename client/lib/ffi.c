@@ -140,9 +140,11 @@ jet_value jet_builder_op_text(jet_builder *b, const char *op_name, const jet_val
                       jet_status_make(JET_INVALID_ARGUMENT, "op 'call' needs a callee: use jet_call_text"));
     return JET_NO_VALUE;
   }
-  if (op == JET_OP_COND) {
+  if (jet_op_takes_subgraphs(op)) {
     jet__builder_fail(b, fn,
-                      jet_status_make(JET_INVALID_ARGUMENT, "op 'cond' needs branches: use jet_cond"));
+                      jet_status_make(JET_INVALID_ARGUMENT,
+                                      "op '%s' needs sub-graphs: use jet_cond, jet_while or jet_scan",
+                                      op_name));
     return JET_NO_VALUE;
   }
   jet_arena *arena = jet_arena_create(1024);

@@ -67,6 +67,17 @@ static jet_status check_ctl(const jet_exec_ctl *ctl, uint32_t i, const jet_node 
   return NULL;
 }
 
+jet_status jet_exec_poll(const jet_exec_ctl *ctl, const char *what, uint64_t iter) {
+  if (!ctl) return NULL;
+  if (ctl->cancelled && atomic_load(ctl->cancelled) != 0)
+    return jet_status_make(JET_CANCELLED, "execution cancelled in %s at iteration %llu", what,
+                           (unsigned long long)iter);
+  if (ctl->deadline_ns > 0 && now_ns() >= ctl->deadline_ns)
+    return jet_status_make(JET_DEADLINE_EXCEEDED, "deadline exceeded in %s at iteration %llu",
+                           what, (unsigned long long)iter);
+  return NULL;
+}
+
 static jet_status over_limit(const jet_exec_ctl *ctl, uint64_t live, uint64_t more,
                              uint32_t r) {
   return jet_status_make(JET_RESOURCE_EXHAUSTED,
@@ -96,7 +107,7 @@ static jet_status run_node(run *r, uint32_t i, const jet_exec_ctl *ctl) {
   const jet_node *node = &r->g->nodes[i];
   for (uint32_t k = 0; k < node->n_operands; k++) r->ins[k] = r->vals[node->operands[k]];
   jet_buf *res = &r->vals[node->first_result];
-  if (node->op == JET_OP_CALL || node->op == JET_OP_COND) {
+  if (node->op == JET_OP_CALL || jet_op_takes_subgraphs(node->op)) {
     jet_exec_ctl child;
     const jet_exec_ctl *cp = NULL;
     if (ctl) {
@@ -105,7 +116,7 @@ static jet_status run_node(run *r, uint32_t i, const jet_exec_ctl *ctl) {
       cp = &child;
     }
     JET_RETURN_IF_ERROR(node->op == JET_OP_CALL ? jet__exec_call(node, r->ins, res, cp)
-                                                : jet__exec_cond(node, r->ins, res, cp));
+                                                : jet__exec_control(node, r->ins, res, cp));
     uint64_t added = 0;
     for (uint32_t k = 0; k < node->n_results; k++) {
       r->owned[node->first_result + k] = 1;

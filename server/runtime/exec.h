@@ -34,6 +34,11 @@ typedef struct jet_exec_ctl {
 jet_status jet_exec_graph(const jet_graph *g, const jet_buf *args, uint32_t n_args, jet_buf *outs,
                           const jet_exec_ctl *ctl) JET_MUST_USE;
 
+/* Polls ctl (may be NULL) at iteration `iter` of a loop named `what`:
+ * CANCELLED once the cancel flag is set, DEADLINE_EXCEEDED past the
+ * deadline, else NULL. Loops call it before every iteration. */
+jet_status jet_exec_poll(const jet_exec_ctl *ctl, const char *what, uint64_t iter) JET_MUST_USE;
+
 /* Every op has a kernel: used by the op-table completeness test. */
 typedef jet_status (*jet_kernel_fn)(const jet_node *node, const jet_buf *in, jet_buf *out);
 jet_kernel_fn jet_exec_kernel(jet_op op);

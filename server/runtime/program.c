@@ -66,9 +66,9 @@ static jet_status run_kernel(const jet_program *p, const jet_step *s, void *cons
     out[k].type = node->results[k];
     out[k].data = base[node->first_result + k];
   }
-  if (node->op == JET_OP_COND) {
-    /* The branch runs with the request's controls (cancel, deadline). */
-    st = jet__cond_into(node, in, out, ctl);
+  if (jet_op_takes_subgraphs(node->op)) {
+    /* Bodies run with the request's controls (cancel, deadline). */
+    st = jet__control_into(node, in, out, ctl);
     goto done;
   }
   const jet_kernel_fn fn = jet_exec_kernel(node->op);

@@ -366,6 +366,54 @@ def const_call_cases(dt):
     for idx, want in ((-3, mx), (0, mx), (1, mn), (2, b), (7, b)):
         out.append(Case('cond', dt, 'index %d' % idx, text, [np.array(idx, dtype=np.int32), a, b],
                         [want], check_spec('exact', signed_zero=False)))
+    out.extend(loop_cases(dt, a, b))
+    return out
+
+
+def loop_cases(dt, a, b):
+    """while: a counter carried with an accumulator (one const): runs while
+    i < 3, acc = max(acc, a) then min(acc, b) each time; started at i = 5 it
+    runs zero times. scan: a running max over the rows of xs with the
+    pre-step carry stacked (forwards and reversed)."""
+    out = []
+    t = ty(a)
+    text = ('graph w(%0: T, %1: i32[], %2: T) {\n'
+            '  %3, %4 = while[n_consts=1] %0, %1, %2 : i32[], T {\n'
+            '    graph c(%0: T, %1: i32[], %2: T) {\n'
+            '      %3 = constant[value=i32[]{3}] : i32[]\n'
+            '      %4 = lt %1, %3 : bool[]\n      return %4\n    }\n'
+            '    graph b(%0: T, %1: i32[], %2: T) {\n'
+            '      %3 = constant[value=i32[]{1}] : i32[]\n'
+            '      %4 = add %1, %3 : i32[]\n'
+            '      %5 = max %2, %0 : T\n'
+            '      %6 = min %5, %0 : T\n'
+            '      return %4, %6\n    }\n'
+            '  }\n  return %3, %4\n}\n').replace('T', t)
+    with np.errstate(all='ignore'):
+        acc = b.copy()
+        for _ in range(3):
+            acc = np.minimum(np.maximum(acc, a), a)
+    out.append(Case('while', dt, 'three trips', text, [a, np.array(0, dtype=np.int32), b],
+                    [np.array(3, dtype=np.int32), acc], check_spec('exact', signed_zero=False)))
+    out.append(Case('while', dt, 'zero trips', text, [a, np.array(5, dtype=np.int32), b],
+                    [np.array(5, dtype=np.int32), b], check_spec('exact', signed_zero=False)))
+    xs = data(dt, (4, 2))
+    x0 = data(dt, (2,))
+    for rev in (False, True):
+        text = ('graph s(%0: R, %1: X) {\n'
+                '  %2, %3 = scan[n_carry=1, length=4, reverse=' + ('true' if rev else 'false') +
+                '] %0, %1 : R, X {\n'
+                '    graph b(%0: R, %1: R) {\n'
+                '      %2 = max %0, %1 : R\n      return %2, %0\n    }\n'
+                '  }\n  return %2, %3\n}\n').replace('R', ty(x0)).replace('X', ty(xs))
+        acc = x0.copy()
+        ys = np.empty_like(xs)
+        with np.errstate(all='ignore'):
+            for i in (range(3, -1, -1) if rev else range(4)):
+                ys[i] = acc
+                acc = np.maximum(acc, xs[i])
+        out.append(Case('scan', dt, 'running max' + (' reversed' if rev else ''), text, [x0, xs],
+                        [acc, ys], check_spec('exact', signed_zero=False)))
     return out
 
 

@@ -337,6 +337,98 @@ static void valid_cond(void) {
   jet_graph_destroy(g);
 }
 
+/* A sub-graph of g with the given params returning params[outs[k]] or, for
+ * out index -1, lt(param 0, param 0) (a bool scalar). */
+static jet_graph *sub(jet_graph *g, const jet_type *ps, uint32_t np, const int *outs,
+                      uint32_t no) {
+  jet_graph *b = jet_graph_create_child(g, "b");
+  assert_non_null(b);
+  jet_value v[8], o[8];
+  for (uint32_t i = 0; i < np; i++) assert_null(jet_graph_add_param(b, &ps[i], &v[i]));
+  for (uint32_t k = 0; k < no; k++) {
+    if (outs[k] >= 0) {
+      o[k] = v[outs[k]];
+    } else {
+      jet_value ops[2] = {v[0], v[0]};
+      assert_null(jet_graph_add_node(b, JET_OP_LT, ops, 2, NULL, 0, NULL, NULL, 0, &o[k]));
+    }
+  }
+  assert_null(jet_graph_set_outputs(b, o, no));
+  return b;
+}
+
+static void expect_sub_error(jet_op op, const jet_type *in, uint32_t n_in, const jet_attr *at,
+                             uint32_t n_at, jet_graph *const *b, uint32_t nb, const char *msg) {
+  jet_type res[4];
+  uint32_t nr = 0;
+  jet_status st = jet_infer_sub(op, in, n_in, at, n_at, NULL, b, nb, NULL, 0, res, 4, &nr);
+  if (!st) fail_msg("%s: expected an error containing '%s'", jet_op_name(op), msg);
+  assert_int_equal(jet_status_code(st), JET_INVALID_ARGUMENT);
+  if (!strstr(jet_status_message(st), msg))
+    fail_msg("%s: '%s' lacks '%s'", jet_op_name(op), jet_status_message(st), msg);
+  jet_status_free(st);
+}
+
+/* while and scan: results, and each signature mismatch named. */
+static void valid_loops(void) {
+  jet_graph *g = jet_graph_create("main");
+  assert_non_null(g);
+  const jet_type i = ty(I32, ""), x = ty(F32, "3"), xs = ty(F32, "5,3"), y2 = ty(F32, "5,3");
+  jet_type res[4];
+  uint32_t nr = 0;
+  /* while(n_consts=1): const x, carry (i, x); cond -> bool, body -> (i, x) */
+  const jet_type win[3] = {x, i, x};
+  const int cond_out[1] = {-1}, body_out[2] = {1, 0};
+  jet_graph *cb[2] = {sub(g, (jet_type[]){i, i, x}, 3, cond_out, 1), NULL};
+  /* cond's param 0 is i32 but operand 0 is the f32 const: named */
+  cb[1] = sub(g, win, 3, body_out, 2);
+  jet_attr nc1 = a_int("n_consts", 1);
+  expect_sub_error(JET_OP_WHILE, win, 3, &nc1, 1, cb, 2, "the cond graph's parameter 0 is i32[]");
+  /* A proper cond: lt on the counter (param 1) */
+  jet_graph *c2 = jet_graph_create_child(g, "c");
+  jet_value p[3], r;
+  for (int k = 0; k < 3; k++) assert_null(jet_graph_add_param(c2, &win[k], &p[k]));
+  jet_value ops[2] = {p[1], p[1]};
+  assert_null(jet_graph_add_node(c2, JET_OP_LT, ops, 2, NULL, 0, NULL, NULL, 0, &r));
+  assert_null(jet_graph_set_outputs(c2, &r, 1));
+  jet_graph *ok2[2] = {c2, cb[1]};
+  assert_null(jet_infer_sub(JET_OP_WHILE, win, 3, &nc1, 1, NULL, ok2, 2, NULL, 0, res, 4, &nr));
+  assert_int_equal(nr, 2);
+  assert_true(jet_type_equal(&res[0], &i) && jet_type_equal(&res[1], &x));
+  covered[JET_OP_WHILE] = true;
+  /* body returning (x, i): output 0 is f32[3] but carry 0 is i32[] */
+  const int swapped[2] = {0, 1};
+  jet_graph *bad_body[2] = {c2, sub(g, win, 3, swapped, 2)};
+  expect_sub_error(JET_OP_WHILE, win, 3, &nc1, 1, bad_body, 2, "output 0 is f32[3] but carry 0");
+  /* cond returning an f32 array; only one sub-graph */
+  const int cond_x[1] = {0};
+  jet_graph *bad_cond[2] = {sub(g, win, 3, cond_x, 1), cb[1]};
+  expect_sub_error(JET_OP_WHILE, win, 3, &nc1, 1, bad_cond, 2, "must return a bool scalar");
+  expect_sub_error(JET_OP_WHILE, win, 3, &nc1, 1, ok2, 1, "exactly 2 sub-graphs");
+  jet_attr nc9 = a_int("n_consts", 9);
+  expect_sub_error(JET_OP_WHILE, win, 3, &nc9, 1, ok2, 2, "n_consts=9");
+
+  /* scan(n_carry=1, length=5): carry x over xs f32[5,3]; body (x, x) -> (x, x) */
+  const jet_type sin_[2] = {x, xs};
+  jet_attr sat[3] = {a_int("n_carry", 1), a_int("length", 5), a_bool("reverse", true)};
+  const int sb_out[2] = {0, 1};
+  jet_graph *sb = sub(g, (jet_type[]){x, x}, 2, sb_out, 2);
+  assert_null(jet_infer_sub(JET_OP_SCAN, sin_, 2, sat, 3, NULL, &sb, 1, NULL, 0, res, 4, &nr));
+  assert_int_equal(nr, 2);
+  assert_true(jet_type_equal(&res[0], &x) && jet_type_equal(&res[1], &y2));
+  covered[JET_OP_SCAN] = true;
+  /* xs of the wrong length; a body taking the whole xs; n_carry too big */
+  jet_attr sat4[2] = {a_int("n_carry", 1), a_int("length", 4)};
+  expect_sub_error(JET_OP_SCAN, sin_, 2, sat4, 2, &sb, 1, "leading axis of the scan length 4");
+  jet_graph *sb_whole = sub(g, sin_, 2, sb_out, 1);
+  expect_sub_error(JET_OP_SCAN, sin_, 2, sat, 2, &sb_whole, 1,
+                   "parameter 1 is f32[5,3] but a slice of xs 0 is f32[3]");
+  jet_attr sat3[2] = {a_int("n_carry", 3), a_int("length", 5)};
+  expect_sub_error(JET_OP_SCAN, sin_, 2, sat3, 2, &sb, 1, "n_carry=3");
+  expect_sub_error(JET_OP_SCAN, sin_, 2, sat, 2, ok2, 2, "exactly 1 sub-graph");
+  jet_graph_destroy(g);
+}
+
 static void test_every_op_has_a_valid_case(void **state) {
   (void)state;
   memset(covered, 0, sizeof covered);
@@ -345,6 +437,7 @@ static void test_every_op_has_a_valid_case(void **state) {
   valid_index_reduce_misc();
   valid_call();
   valid_cond();
+  valid_loops();
   for (int op = 0; op < JET_OP_COUNT; op++) {
     if (!covered[op]) fail_msg("op %s has no valid inference case", jet_op_name((jet_op)op));
   }

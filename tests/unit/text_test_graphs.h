@@ -215,6 +215,49 @@ static inline jet_status tg_build_op_graph(jet_op op, jet_graph **out) {
       n_subs = 2;
       break;
     }
+    case JET_OP_WHILE: {
+      /* one const f32[3], carry (i32[], f32[3]); cond i < i (never runs) */
+      params[np++] = tg_type(JET_F32, 1, 3, 0);
+      params[np++] = tg_type(JET_I32, 0, 0, 0);
+      params[np++] = tg_type(JET_F32, 1, 3, 0);
+      at[na++] = tg_int("n_consts", 1);
+      for (int k = 0; k < 2; k++) {
+        subs[k] = jet_graph_create_child(g, k ? "body" : "cond");
+        if (subs[k] == NULL) return jet_status_oom("loop graph");
+        jet_value q[3], r;
+        for (int i = 0; i < 3; i++) JET_RETURN_IF_ERROR(jet_graph_add_param(subs[k], &params[i], &q[i]));
+        if (k == 0) {
+          jet_value ops[2] = {q[1], q[1]};
+          JET_RETURN_IF_ERROR(jet_graph_add_node(subs[k], JET_OP_LT, ops, 2, NULL, 0, NULL, NULL, 0, &r));
+          JET_RETURN_IF_ERROR(jet_graph_set_outputs(subs[k], &r, 1));
+        } else {
+          jet_value ops[2] = {q[2], q[0]};
+          JET_RETURN_IF_ERROR(jet_graph_add_node(subs[k], JET_OP_ADD, ops, 2, NULL, 0, NULL, NULL, 0, &r));
+          jet_value outs[2] = {q[1], r};
+          JET_RETURN_IF_ERROR(jet_graph_set_outputs(subs[k], outs, 2));
+        }
+      }
+      n_subs = 2;
+      break;
+    }
+    case JET_OP_SCAN: {
+      /* carry f32[3] over xs f32[2,3], reversed: (carry + x, carry * x) */
+      params[np++] = tg_type(JET_F32, 1, 3, 0);
+      params[np++] = tg_type(JET_F32, 2, 2, 3);
+      at[na++] = tg_int("n_carry", 1);
+      at[na++] = tg_int("length", 2);
+      at[na++] = tg_bool("reverse", true);
+      subs[0] = jet_graph_create_child(g, "body");
+      if (subs[0] == NULL) return jet_status_oom("scan body");
+      jet_value q[2], r0, r1;
+      for (int i = 0; i < 2; i++) JET_RETURN_IF_ERROR(jet_graph_add_param(subs[0], &params[0], &q[i]));
+      JET_RETURN_IF_ERROR(jet_graph_add_node(subs[0], JET_OP_ADD, q, 2, NULL, 0, NULL, NULL, 0, &r0));
+      JET_RETURN_IF_ERROR(jet_graph_add_node(subs[0], JET_OP_MUL, q, 2, NULL, 0, NULL, NULL, 0, &r1));
+      jet_value outs[2] = {r0, r1};
+      JET_RETURN_IF_ERROR(jet_graph_set_outputs(subs[0], outs, 2));
+      n_subs = 1;
+      break;
+    }
     default:
       /* Elementwise ops without attributes: operands of one dtype. */
       if (info->n_operands < 1 || info->n_attrs > 0 || !(info->attr_schema[0] == '\0'))

@@ -427,6 +427,47 @@ jet_value jet_cond(jet_builder *b, jet_value pred, jet_builder *const *branches,
 jet_value jet_cond_graphs(jet_builder *b, jet_value pred, const jet_graph *const *branches,
                           size_t n_branches, const jet_value *args, size_t n, jet_value *outs,
                           size_t outs_cap);
+/* while(consts..., init...) (lax.while_loop): runs `body` while `cond` is
+ * true; returns the final carried values. Both graphs take (consts...,
+ * carry...) with carry of the types of init; cond returns one bool scalar,
+ * body returns the new carry (same types). consts are loop invariants (a
+ * JAX closure's captured arrays): they are not carried. Graphs must be
+ * complete and are copied into b's graph; mismatches are recorded as the
+ * builder's error naming the graph, parameter or output. Result ids (one per
+ * init) go to outs[0..min(n_init, outs_cap)); returns the first. */
+jet_value jet_while(jet_builder *b, jet_builder *cond, jet_builder *body, const jet_value *consts,
+                    size_t n_consts, const jet_value *init, size_t n_init, jet_value *outs,
+                    size_t outs_cap);
+jet_value jet_while_graphs(jet_builder *b, const jet_graph *cond, const jet_graph *body,
+                           const jet_value *consts, size_t n_consts, const jet_value *init,
+                           size_t n_init, jet_value *outs, size_t outs_cap);
+/* scan(consts..., init..., xs...) (lax.scan): body takes (consts...,
+ * carry..., x...) where each x is one slice xs[i] (xs without its leading
+ * axis, whose size must be `length`), and returns (carry..., y...). Runs i
+ * = 0..length-1 (length-1..0 when reverse). Results: (final carry...,
+ * ys...) with ys[i] the y of the iteration on xs[i] (ys of shape [length] +
+ * y's shape). Result ids go to outs[0..min(n_results, outs_cap)); returns
+ * the first (JET_NO_VALUE on error or when there are no results). */
+jet_value jet_scan(jet_builder *b, jet_builder *body, const jet_value *consts, size_t n_consts,
+                   const jet_value *init, size_t n_init, const jet_value *xs, size_t n_xs,
+                   int64_t length, bool reverse, jet_value *outs, size_t outs_cap);
+jet_value jet_scan_graphs(jet_builder *b, const jet_graph *body, const jet_value *consts,
+                          size_t n_consts, const jet_value *init, size_t n_init,
+                          const jet_value *xs, size_t n_xs, int64_t length, bool reverse,
+                          jet_value *outs, size_t outs_cap);
+/* fori_loop(lower, upper, body, init) (lax.fori_loop): body takes
+ * (consts..., i: i32[], carry...) and returns the new carry. With static
+ * bounds (jet_fori_loop) it becomes a scan of upper - lower steps (so it
+ * can be differentiated in reverse mode, as in JAX); with traced i32
+ * scalar bounds (jet_fori_loop_dynamic) a while loop. Result ids (one per
+ * init) go to outs; returns the first. */
+jet_value jet_fori_loop(jet_builder *b, int64_t lower, int64_t upper, jet_builder *body,
+                        const jet_value *consts, size_t n_consts, const jet_value *init,
+                        size_t n_init, jet_value *outs, size_t outs_cap);
+jet_value jet_fori_loop_dynamic(jet_builder *b, jet_value lower, jet_value upper,
+                                jet_builder *body, const jet_value *consts, size_t n_consts,
+                                const jet_value *init, size_t n_init, jet_value *outs,
+                                size_t outs_cap);
 /* Number of results of the node that defined v (1 for most ops). */
 uint32_t jet_builder_num_results(const jet_builder *b, jet_value v);
 

@@ -88,16 +88,23 @@ bool jet__k_convert(jet_dtype from, const void *src, jet_dtype to, void *dst, in
 jet_status jet__exec_call(const jet_node *node, const jet_buf *in, jet_buf *out,
                           const jet_exec_ctl *ctl) JET_MUST_USE;
 
-/* cond: the index of the branch pred (a bool or i32 scalar buffer) picks
- * (i32 clamped to the branch range), and the run of that branch on in[1..]
- * writing fresh outputs to out[]; ctl may be NULL (kernels/control.c). */
+/* Structured control flow (kernels/control.c); ctl may be NULL.
+ * jet__cond_branch: the index of the branch pred (a bool or i32 scalar
+ * buffer) picks (i32 clamped to the branch range). jet__exec_cond / _while
+ * / _scan and jet__exec_control (any of the three): run the node's bodies
+ * with jet_exec_graph, writing fresh outputs to out[]; loops poll ctl before
+ * every iteration. jet__control_into: the same into preallocated out[] (the
+ * results are copied in): the kernel-table entries (ctl NULL). */
 uint32_t jet__cond_branch(const jet_node *node, const jet_buf *pred);
 jet_status jet__exec_cond(const jet_node *node, const jet_buf *in, jet_buf *out,
                           const jet_exec_ctl *ctl) JET_MUST_USE;
-/* The same into preallocated out[] (the branch's results are copied in):
- * compiled programs' cond steps, with the request's controls, and the
- * kernel-table entry jet__k_COND (ctl NULL). */
-jet_status jet__cond_into(const jet_node *node, const jet_buf *in, jet_buf *out,
+jet_status jet__exec_while(const jet_node *node, const jet_buf *in, jet_buf *out,
+                           const jet_exec_ctl *ctl) JET_MUST_USE;
+jet_status jet__exec_scan(const jet_node *node, const jet_buf *in, jet_buf *out,
                           const jet_exec_ctl *ctl) JET_MUST_USE;
+jet_status jet__exec_control(const jet_node *node, const jet_buf *in, jet_buf *out,
+                             const jet_exec_ctl *ctl) JET_MUST_USE;
+jet_status jet__control_into(const jet_node *node, const jet_buf *in, jet_buf *out,
+                             const jet_exec_ctl *ctl) JET_MUST_USE;
 
 #endif

@@ -96,3 +96,7 @@ const char *jet_attr_kind_name(jet_attr_kind k) {
   }
   return "invalid";
 }
+
+bool jet_op_takes_subgraphs(jet_op op) {
+  return op == JET_OP_COND || op == JET_OP_WHILE || op == JET_OP_SCAN;
+}

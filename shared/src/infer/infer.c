@@ -304,7 +304,7 @@ jet_status jet_infer_sub(jet_op op, const jet_type *operand_types, uint32_t n_op
     return jet_status_make(JET_INVALID_ARGUMENT, "%s takes no callee and no transforms",
                            info->name);
   }
-  if (op != JET_OP_COND && n_subgraphs > 0) {
+  if (!jet_op_takes_subgraphs(op) && n_subgraphs > 0) {
     return jet_status_make(JET_INVALID_ARGUMENT, "%s takes no sub-graphs (got %" PRIu32 ")",
                            info->name, n_subgraphs);
   }

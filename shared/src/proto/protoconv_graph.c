@@ -145,7 +145,7 @@ static jet_status decode_node(decoder *dc, const Jet__V1__Node *pb, jet_graph *g
   }
 
   jet_graph **subs = NULL;
-  if (pb->n_subgraphs > 0 && op != JET_OP_COND)
+  if (pb->n_subgraphs > 0 && !jet_op_takes_subgraphs(op))
     return jet_status_make(JET_INVALID_ARGUMENT,
                            "%s.subgraphs: op '%s' takes no sub-graphs (got %zu)", path, opname,
                            pb->n_subgraphs);
