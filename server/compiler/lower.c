@@ -14,7 +14,9 @@
  * consumers read its source through broadcast strides; any other consumer
  * gets it materialised by a one-instruction fused step. reshape, squeeze
  * and expand_dims of a value in memory are aliases of it (no copy).
- * Constants are read from the graph. Every other node is a kernel step.
+ * Constants are read from the graph. cond, while and scan become control
+ * steps whose sub-graphs are lowered into programs of their own
+ * (lower_control.c). Every other node is a kernel step.
  * A value of a group is materialised (written to memory) when something
  * outside the group uses it or it is an output; otherwise it lives only in
  * tile registers. */
@@ -304,7 +306,10 @@ static jet_status visit(lctx *c, uint32_t i) {
   }
   for (uint32_t k = 0; k < n->n_operands; k++) JET_RETURN_IF_ERROR(ensure_mat(c, n->operands[k]));
   const uint32_t step = c->n_steps;
-  JET_RETURN_IF_ERROR(push_step(c, JET_STEP_KERNEL, i, -1));
+  /* cond / while / scan: a control step running sub-programs
+   * (lower_control.c). */
+  const uint8_t kind = jet_op_takes_subgraphs(n->op) ? JET_STEP_CONTROL : JET_STEP_KERNEL;
+  JET_RETURN_IF_ERROR(push_step(c, kind, i, -1));
   for (uint32_t k = 0; k < n->n_results; k++) {
     c->state[r + k] = V_MAT;
     c->def_step[r + k] = (int32_t)step;
@@ -367,6 +372,7 @@ jet_status jet_lower(const jet_graph *g, jet_program **out) {
   }
   if (!st) st = jet__lower_build(&c, p);
   if (!st) st = jet__lower_plan(&c, p);
+  if (!st) st = jet__lower_control(p);
   ctx_free(&c);
   if (st) {
     jet_program_destroy(p);

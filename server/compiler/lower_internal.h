@@ -1,6 +1,7 @@
 /* State shared by the three parts of the lowering: grouping (lower.c),
  * tile-program building (lower_fused.c) and memory planning
- * (lower_plan.c). Internal to server/compiler. */
+ * (lower_plan.c); control steps' sub-programs and frame layout
+ * (lower_control.c). Internal to server/compiler. */
 #ifndef JET_COMPILER_LOWER_INTERNAL_H
 #define JET_COMPILER_LOWER_INTERNAL_H
 
@@ -53,5 +54,9 @@ jet_value jet__lower_root(const lctx *c, jet_value v);
 jet_status jet__lower_build(lctx *c, jet_program *p) JET_MUST_USE;
 /* Fills p->locs, arena size, copy_out, donate_ok and info. */
 jet_status jet__lower_plan(lctx *c, jet_program *p) JET_MUST_USE;
+/* Lowers the sub-graphs of every control step into programs of their own
+ * (recursively) and lays out p's frame (arena, control region, io list);
+ * runs after the plan. */
+jet_status jet__lower_control(jet_program *p) JET_MUST_USE;
 
 #endif

@@ -138,7 +138,7 @@ static void liveness(pctx *x) {
   for (uint32_t v = 0; v < g->n_values; v++) x->last_use[v] = -1;
   for (uint32_t s = 0; s < p->n_steps; s++) {
     const jet_step *st = &p->steps[s];
-    if (st->kind == JET_STEP_KERNEL) {
+    if (st->kind != JET_STEP_FUSED) { /* kernel or control step */
       for (uint32_t k = 0; k < st->node->n_operands; k++) note_read(x, st->node->operands[k], (int32_t)s);
       continue;
     }
@@ -190,7 +190,7 @@ static jet_status plan_offsets(pctx *x) {
    * few compared to values; each scan is over the step's own values). */
   for (uint32_t s = 0; s < p->n_steps && !st; s++) {
     const jet_step *step = &p->steps[s];
-    if (step->kind == JET_STEP_KERNEL) {
+    if (step->kind != JET_STEP_FUSED) {
       for (uint32_t k = 0; k < step->node->n_results && !st; k++) {
         const jet_value v = step->node->first_result + k;
         if (p->locs[v].kind == JET_LOC_ARENA) {

@@ -25,7 +25,8 @@ const char jet_config_default_text[] =
     "cache-bytes = 256M\n"
     "cache-dir =\n"
     "cache-dir-bytes = 1G\n"
-    "max-nodes = 1000000\n";
+    "max-nodes = 1000000\n"
+    "max-execute-ms = 0\n";
 
 const char jet_config_usage[] =
     "usage: jetd [options]\n"
@@ -47,6 +48,9 @@ const char jet_config_usage[] =
     "                                default: none)\n"
     "  --cache-dir-bytes BYTES       bound of the cache directory, 0 = none (default 1G)\n"
     "  --max-nodes N                 nodes per graph incl. callees and sub-graphs (default 1000000)\n"
+    "  --max-execute-ms MS           longest run of one Execute on the server: past it the\n"
+    "                                run stops with DEADLINE_EXCEEDED, whatever the client's\n"
+    "                                deadline (stops runaway loops); 0 = none (default)\n"
     "  --help, --version\n";
 
 jet_status jet_config_parse_bytes(const char *key, const char *value, uint64_t *out) {
@@ -143,6 +147,9 @@ jet_status jet_config_set(jet_config *c, const char *key, const char *value) {
   } else if (strcmp(key, "max-nodes") == 0) {
     JET_RETURN_IF_ERROR(parse_uint(key, value, 1, UINT32_MAX, &v));
     c->max_nodes = v;
+  } else if (strcmp(key, "max-execute-ms") == 0) {
+    JET_RETURN_IF_ERROR(parse_uint(key, value, 0, (uint64_t)1 << 40, &v));
+    c->max_execute_ms = v;
   } else {
     return jet_status_make(JET_INVALID_ARGUMENT, "unknown key '%.64s'", key);
   }

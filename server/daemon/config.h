@@ -19,6 +19,10 @@
  *                      if missing; empty, the default, = no disk cache)
  *   cache-dir-bytes    bound of that directory (K/M/G; 0 = none; 1G)
  *   max-nodes          nodes per graph, callees included
+ *   max-execute-ms     bound of one Execute's run on the server, in ms
+ *                      (0 = none, the default): the run's deadline is the
+ *                      earlier of the client's and start + this; past it
+ *                      the run stops with DEADLINE_EXCEEDED
  *
  * An unknown key or a bad value is an error naming the source, line and
  * key; jetd prints it and exits with status 2. */
@@ -45,6 +49,7 @@ typedef struct jet_config {
   char cache_dir[1024];     /* "" = no disk cache */
   uint64_t cache_dir_bytes; /* 0 = no bound */
   uint64_t max_nodes;
+  uint64_t max_execute_ms; /* 0 = no server-side bound */
 } jet_config;
 
 /* The compiled-in defaults (parsed from the embedded default config). */

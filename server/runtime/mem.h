@@ -14,10 +14,14 @@
 #define JET_RUNTIME_MEM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 void *jet_mem_alloc(size_t bytes);
 /* Zeroed. */
 void *jet_mem_calloc(size_t bytes);
 void jet_mem_free(void *p);
+/* How many times jet_mem_alloc / jet_mem_calloc have been called in this
+ * process (tests check that loops allocate nothing per iteration). */
+uint64_t jet_mem_alloc_count(void);
 
 #endif

@@ -1,7 +1,9 @@
 /* Runs a compiled program (program.h; layout in program_internal.h): one
- * arena for every intermediate, sized at compile time; output buffers
- * allocated up front (or taken over from donated arguments); steps in order
- * with the cancel flag and deadline checked between them. */
+ * frame per execution (value-address table, the arena of every
+ * intermediate, sized at compile time, and the frames of control steps and
+ * their nested loops: program_control.c); output buffers allocated up
+ * front (or taken over from donated arguments); steps in order with the
+ * cancel flag and deadline checked between them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +17,15 @@
 
 void jet_program_destroy(jet_program *p) {
   if (!p) return;
-  for (uint32_t s = 0; s < p->n_steps; s++)
+  for (uint32_t s = 0; s < p->n_steps; s++) {
     if (p->steps[s].fused) {
       free(p->steps[s].fused->instr);
       free(p->steps[s].fused);
     }
+    jet__control_destroy(p->steps[s].control);
+  }
+  free(p->io);
+  free(p->out_bytes);
   free(p->steps);
   free(p->locs);
   free(p->copy_out);
@@ -67,7 +73,9 @@ static jet_status run_kernel(const jet_program *p, const jet_step *s, void *cons
     out[k].data = base[node->first_result + k];
   }
   if (jet_op_takes_subgraphs(node->op)) {
-    /* Bodies run with the request's controls (cancel, deadline). */
+    /* Lowering turns control nodes into control steps (program_control.c);
+     * a kernel step of one runs it on the reference executor, with the
+     * request's controls. */
     st = jet__control_into(node, in, out, ctl);
     goto done;
   }
@@ -79,21 +87,84 @@ done:
   return st;
 }
 
-static void *loc_addr(const jet_loc *l, const jet_buf *args, char *arena, jet_buf *outs) {
-  switch (l->kind) {
-    case JET_LOC_PARAM: return args[l->index].data;
-    case JET_LOC_CONST: return (void *)l->data;
-    case JET_LOC_ARENA: return arena + l->offset;
-    case JET_LOC_OUTPUT: return outs[l->index].data;
-    default: return NULL;
-  }
-}
-
 static jet_status too_big(const jet_exec_ctl *ctl, uint64_t need) {
   return jet_status_make(JET_RESOURCE_EXHAUSTED,
                          "the program needs %llu bytes of working memory and outputs, over the "
                          "%llu bytes left on the device",
                          (unsigned long long)need, (unsigned long long)ctl->max_temp_bytes);
+}
+
+void jet__frame_bind(const jet_program *p, char *frame, void *const *args, void *const *outs) {
+  void **base = (void **)frame;
+  char *arena = frame + p->arena_off;
+  for (uint32_t v = 0; v < p->graph->n_values; v++) {
+    const jet_loc *l = &p->locs[v];
+    switch (l->kind) {
+      case JET_LOC_PARAM: base[v] = args[l->index]; break;
+      case JET_LOC_CONST: base[v] = (void *)l->data; break;
+      case JET_LOC_ARENA: base[v] = arena + l->offset; break;
+      case JET_LOC_OUTPUT: base[v] = outs[l->index]; break;
+      default: base[v] = NULL; break;
+    }
+  }
+}
+
+void jet__frame_rebind(const jet_program *p, char *frame, void *const *args, void *const *outs) {
+  void **base = (void **)frame;
+  for (uint32_t i = 0; i < p->n_io; i++) {
+    const uint32_t v = p->io[i];
+    const jet_loc *l = &p->locs[v];
+    base[v] = l->kind == JET_LOC_PARAM ? args[l->index] : outs[l->index];
+  }
+}
+
+uint64_t jet__program_scratch_bytes(const jet_program *p, uint32_t pool_size) {
+  uint64_t m = 0;
+  for (uint32_t s = 0; s < p->n_steps; s++) {
+    uint64_t b = 0;
+    if (p->steps[s].fused) b = jet_fused_scratch_bytes(p->steps[s].fused, pool_size);
+    const jet_control *c = p->steps[s].control;
+    if (c)
+      for (uint32_t k = 0; k < c->n_progs; k++) {
+        const uint64_t sb = jet__program_scratch_bytes(c->progs[k], pool_size);
+        if (sb > b) b = sb;
+      }
+    if (b > m) m = b;
+  }
+  return m;
+}
+
+jet_status jet__program_exec(const jet_program *p, char *frame, void *const *outs, void *scratch,
+                             const jet_exec_ctl *ctl) {
+  void *const *base = (void *const *)frame;
+  for (uint32_t s = 0; s < p->n_steps; s++) {
+    const jet_step *step = &p->steps[s];
+    if (s) JET_RETURN_IF_ERROR(check_ctl(ctl, step));
+    jet_status st = NULL;
+    switch (step->kind) {
+      case JET_STEP_FUSED:
+        if (!jet_fused_run(step->fused, base, scratch, ctl)) {
+          st = check_ctl(ctl, step);
+          if (!st)
+            st = jet_status_make(JET_CANCELLED, "execution stopped in node %u (%s)",
+                                 step->node_index, jet_op_name(step->node->op));
+          return st;
+        }
+        break;
+      case JET_STEP_CONTROL:
+        st = jet__control_run(p, step, base, frame + p->ctl_off, scratch, ctl);
+        break;
+      default: st = run_kernel(p, step, base, ctl); break;
+    }
+    if (st)
+      return jet_status_annotate(st, "node %u (%s): ", step->node_index,
+                                 jet_op_name(step->node->op));
+  }
+  const jet_graph *g = p->graph;
+  for (uint32_t o = 0; o < g->n_outputs; o++)
+    if (p->copy_out[o] && p->out_bytes[o] && outs[o] != base[g->outputs[o]])
+      memcpy(outs[o], base[g->outputs[o]], p->out_bytes[o]);
+  return NULL;
 }
 
 jet_status jet_program_run(const jet_program *p, const jet_buf *args, uint32_t n_args,
@@ -115,24 +186,25 @@ jet_status jet_program_run(const jet_program *p, const jet_buf *args, uint32_t n
       return jet_status_make(JET_INVALID_ARGUMENT, "argument %u has no data", i);
   }
   const uint32_t P = jet_pool_size(jet_pool_global());
-  uint64_t scratch_bytes = 0;
-  for (uint32_t s = 0; s < p->n_steps; s++)
-    if (p->steps[s].fused) {
-      const uint64_t b = jet_fused_scratch_bytes(p->steps[s].fused, P);
-      if (b > scratch_bytes) scratch_bytes = b;
-    }
-  uint64_t need = p->arena_bytes + scratch_bytes;
+  const uint64_t scratch_bytes = jet__program_scratch_bytes(p, P);
+  uint64_t need = p->frame_bytes + scratch_bytes;
   for (uint32_t o = 0; o < g->n_outputs; o++) need += jet_type_nbytes(&g->value_types[g->outputs[o]]);
   if (ctl && ctl->max_temp_bytes && need > ctl->max_temp_bytes) return too_big(ctl, need);
 
   jet_status st = NULL;
-  void **base = NULL;
-  char *arena = NULL, *scratch = NULL;
+  char *frame = NULL, *scratch = NULL;
   bool *taken = NULL;
+  void *ptr_stack[16];
+  void **ptrs = n_args + g->n_outputs <= 16 ? ptr_stack
+                                            : malloc((n_args + g->n_outputs) * sizeof *ptrs);
+  if (!ptrs) return jet_status_oom("argument table");
   /* Outputs: a donated argument of the same size when allowed, else fresh. */
   if (donate && p->donate_ok) {
     taken = calloc(n_args ? n_args : 1, 1);
-    if (!taken) return jet_status_oom("donation table");
+    if (!taken) {
+      st = jet_status_oom("donation table");
+      goto fail;
+    }
   }
   for (uint32_t o = 0; o < g->n_outputs; o++) {
     const jet_type *t = &g->value_types[g->outputs[o]];
@@ -149,49 +221,25 @@ jet_status jet_program_run(const jet_program *p, const jet_buf *args, uint32_t n
       goto fail;
     }
   }
-  base = malloc((g->n_values ? g->n_values : 1) * sizeof *base);
-  arena = p->arena_bytes ? jet_mem_alloc(p->arena_bytes) : NULL;
+  frame = jet_mem_alloc(p->frame_bytes);
   scratch = scratch_bytes ? jet_mem_alloc(scratch_bytes) : NULL;
-  if (!base || (p->arena_bytes && !arena) || (scratch_bytes && !scratch)) {
+  if (!frame || (scratch_bytes && !scratch)) {
     st = jet_status_make(JET_RESOURCE_EXHAUSTED, "out of memory allocating %llu bytes of arena",
-                         (unsigned long long)(p->arena_bytes + scratch_bytes));
+                         (unsigned long long)(p->frame_bytes + scratch_bytes));
     goto fail;
   }
-  for (uint32_t v = 0; v < g->n_values; v++) base[v] = loc_addr(&p->locs[v], args, arena, outs);
-
-  for (uint32_t s = 0; s < p->n_steps; s++) {
-    const jet_step *step = &p->steps[s];
-    st = check_ctl(ctl, step);
-    if (st) goto fail;
-    if (step->kind == JET_STEP_FUSED) {
-      if (!jet_fused_run(step->fused, base, scratch, ctl)) {
-        st = check_ctl(ctl, step);
-        if (!st)
-          st = jet_status_make(JET_CANCELLED, "execution stopped in node %u (%s)",
-                               step->node_index, jet_op_name(step->node->op));
-        goto fail;
-      }
-    } else {
-      st = run_kernel(p, step, base, ctl);
-      if (st) {
-        st = jet_status_annotate(st, "node %u (%s): ", step->node_index,
-                                 jet_op_name(step->node->op));
-        goto fail;
-      }
-    }
-  }
-  for (uint32_t o = 0; o < g->n_outputs; o++)
-    if (p->copy_out[o]) {
-      const void *src = base[g->outputs[o]];
-      const size_t nb = jet_type_nbytes(&outs[o].type);
-      if (nb) memcpy(outs[o].data, src, nb);
-    }
+  for (uint32_t i = 0; i < n_args; i++) ptrs[i] = args[i].data;
+  for (uint32_t o = 0; o < g->n_outputs; o++) ptrs[n_args + o] = outs[o].data;
+  jet__frame_bind(p, frame, ptrs, ptrs + n_args);
+  if (p->n_steps) st = check_ctl(ctl, &p->steps[0]);
+  if (!st) st = jet__program_exec(p, frame, ptrs + n_args, scratch, ctl);
+  if (st) goto fail;
   if (taken)
     for (uint32_t a = 0; a < n_args; a++)
       if (taken[a]) donate[a] = NULL;
   free(taken);
-  free(base);
-  jet_mem_free(arena);
+  if (ptrs != ptr_stack) free(ptrs);
+  jet_mem_free(frame);
   jet_mem_free(scratch);
   return NULL;
 
@@ -205,8 +253,8 @@ fail:
     outs[o].data = NULL;
   }
   free(taken);
-  free(base);
-  jet_mem_free(arena);
+  if (ptrs != ptr_stack) free(ptrs);
+  jet_mem_free(frame);
   jet_mem_free(scratch);
   return st;
 }
@@ -221,6 +269,22 @@ static void describe_loc(jet_strbuf *sb, const jet_loc *l) {
   }
 }
 
+/* Each sub-program's listing, indented by four spaces. */
+static void describe_subprograms(jet_strbuf *sb, const jet_control *c) {
+  for (uint32_t k = 0; k < c->n_progs; k++) {
+    char *d = jet_program_describe(c->progs[k]);
+    if (!d) continue;
+    jet_strbuf_printf(sb, "    [%u] ", k);
+    for (const char *line = d; *line;) {
+      const char *nl = strchr(line, '\n');
+      const int len = nl ? (int)(nl - line) : (int)strlen(line);
+      jet_strbuf_printf(sb, "%s%.*s\n", line == d ? "" : "    ", len, line);
+      line += len + (nl ? 1 : 0);
+    }
+    free(d);
+  }
+}
+
 char *jet_program_describe(const jet_program *p) {
   jet_strbuf sb;
   jet_strbuf_init(&sb);
@@ -229,13 +293,16 @@ char *jet_program_describe(const jet_program *p) {
                     (unsigned long long)p->arena_bytes);
   for (uint32_t s = 0; s < p->n_steps; s++) {
     const jet_step *st = &p->steps[s];
-    if (st->kind == JET_STEP_KERNEL) {
+    if (st->kind != JET_STEP_FUSED) {
       jet_strbuf_printf(&sb, "  %u: %s node %u ->", s, jet_op_name(st->node->op), st->node_index);
       for (uint32_t k = 0; k < st->node->n_results; k++) {
         jet_strbuf_printf(&sb, " %%%u@", st->node->first_result + k);
         describe_loc(&sb, &p->locs[st->node->first_result + k]);
       }
+      if (st->control)
+        jet_strbuf_printf(&sb, ", frame %llu bytes", (unsigned long long)st->control->frame_bytes);
       jet_strbuf_printf(&sb, "\n");
+      if (st->control) describe_subprograms(&sb, st->control);
       continue;
     }
     const jet_fused *f = st->fused;

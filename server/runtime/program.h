@@ -4,7 +4,9 @@
  * root graph by the compiler (compiler/lower.h): fused elementwise groups
  * (with an optional trailing reduction) run tile by tile on the shared
  * thread pool (runtime/fused), and every other node runs its kernel
- * (dot_general through OpenBLAS). Memory is planned at compile time: every
+ * (dot_general through OpenBLAS); cond, while and scan run sub-programs
+ * compiled once, with no allocation per iteration (program_control.c).
+ * Memory is planned at compile time: every
  * intermediate lives at a fixed offset of one arena per execution, sized by
  * liveness analysis, with in-place reuse where an operand dies; outputs are
  * separate buffers handed to the caller.

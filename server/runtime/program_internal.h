@@ -1,7 +1,8 @@
 /* The layout of a compiled program (runtime/program.h), shared by the
- * compiler's lowering (compiler/lower.c, which builds it) and the runtime
- * (program.c runs it, fused/fused.c runs its fused steps). Not a public
- * interface: nothing outside those files reads these structs.
+ * compiler's lowering (compiler/lower*.c, which builds it) and the runtime
+ * (program.c runs it, fused/fused.c runs its fused steps,
+ * program_control.c its control steps). Not a public interface: nothing
+ * outside those files reads these structs.
  *
  * Every value of the graph has a location (jet_loc): an argument, constant
  * data in the graph, an offset in the execution's arena, an output buffer,
@@ -91,13 +92,46 @@ typedef struct jet_fused {
   int64_t outer, inner;
 } jet_fused;
 
-typedef enum jet_step_kind { JET_STEP_KERNEL, JET_STEP_FUSED } jet_step_kind;
+typedef enum jet_step_kind {
+  JET_STEP_KERNEL,
+  JET_STEP_FUSED,
+  JET_STEP_CONTROL, /* cond / while / scan: sub-programs (program_control.c) */
+} jet_step_kind;
+
+/* A control-flow step: each sub-graph of the node lowered once into its
+ * own program (compiler/lower_control.c), and the layout of the step's
+ * frame, the memory the step needs while it runs, which lies in the
+ * control region of the enclosing program's frame (see jet_program):
+ *
+ *   [prog_off[k]]  frame of sub-program k (cond: every branch at 0, only
+ *                  one runs; while: cond and body side by side)
+ *   [carry_off]    while/scan: the second buffer of each carry (ping-pong
+ *                  with the node's result buffers), carry k at
+ *                  carry_buf_off[k]
+ *   [pred_off]     while: the cond program's output (one bool)
+ *   [ptrs_off]     void *args[n_args] then void *outs[n_outs]: the
+ *                  pointers a sub-program is bound to each iteration */
+typedef struct jet_control {
+  uint32_t n_progs;
+  struct jet_program **progs; /* cond: branches; while: [cond, body]; scan: [body] */
+  uint64_t *prog_off;         /* [n_progs] */
+  uint32_t nc, nk;            /* while/scan: consts, carries */
+  uint32_t nx, ny;            /* scan: xs, ys */
+  int64_t length;             /* scan */
+  bool reverse;               /* scan */
+  uint64_t *carry_buf_off;    /* [nk] */
+  uint64_t *x_slice, *y_slice; /* scan: bytes of one slice of each x / y */
+  uint64_t pred_off, ptrs_off;
+  uint32_t n_args, n_outs;    /* sizes of the pointer arrays */
+  uint64_t frame_bytes;
+} jet_control;
 
 typedef struct jet_step {
   uint8_t kind;
-  uint32_t node_index;  /* KERNEL: the node; FUSED: its last node */
+  uint32_t node_index;  /* KERNEL/CONTROL: the node; FUSED: its last node */
   const jet_node *node; /* the same */
   jet_fused *fused;     /* FUSED */
+  jet_control *control; /* CONTROL */
 } jet_step;
 
 struct jet_program {
@@ -115,7 +149,43 @@ struct jet_program {
    * donated buffer. */
   bool *donate_ok;
   jet_program_info info;
+  /* The frame: everything one run of the program needs besides its
+   * arguments, outputs and fused scratch, laid out at compile time
+   * (compiler/lower_control.c): the value-address table (void *[n_values])
+   * at 0, the arena at arena_off, and at ctl_off the control region, the
+   * frame of whichever control step is running (the largest of them: they
+   * run one after the other). Nested loops thus live inside their parent's
+   * frame: one allocation per root execution, none per iteration. */
+  uint64_t arena_off, ctl_off, frame_bytes;
+  /* Values located at a parameter or an output (their addresses change
+   * when a sub-program is bound to other buffers each iteration). */
+  uint32_t n_io;
+  uint32_t *io;
+  uint64_t *out_bytes; /* [n_outputs] bytes of each output */
 };
+
+/* Frames (program.c). jet__frame_bind sets the address of every value of
+ * p in frame (args: [n_params], outs: [n_outputs]); jet__frame_rebind only
+ * those located at a parameter or an output (after the first bind, when
+ * only the argument and output pointers changed). jet__program_exec runs
+ * p's steps in a bound frame, then copies the outputs that are
+ * parameters, constants, aliases or repeats (copy_out) into outs. scratch
+ * holds jet__program_scratch_bytes bytes. The controls are checked before
+ * every step but the first (the caller checks before that one: a loop
+ * polls before every iteration). */
+void jet__frame_bind(const jet_program *p, char *frame, void *const *args, void *const *outs);
+void jet__frame_rebind(const jet_program *p, char *frame, void *const *args, void *const *outs);
+jet_status jet__program_exec(const jet_program *p, char *frame, void *const *outs, void *scratch,
+                             const jet_exec_ctl *ctl) JET_MUST_USE;
+/* The largest fused scratch of p and its sub-programs, for pool size P. */
+uint64_t jet__program_scratch_bytes(const jet_program *p, uint32_t pool_size);
+
+/* Runs control step s of p (program_control.c): base is p's value-address
+ * table, cframe the control region of p's frame. */
+jet_status jet__control_run(const jet_program *p, const jet_step *s, void *const *base,
+                            char *cframe, void *scratch, const jet_exec_ctl *ctl) JET_MUST_USE;
+/* Frees a control step (its sub-programs too). */
+void jet__control_destroy(jet_control *c);
 
 /* Runs one fused step (fused/fused.c). base[v] is the address of value v's
  * location for every materialised value the step reads or writes. scratch

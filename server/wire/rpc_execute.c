@@ -194,6 +194,19 @@ static uint64_t temp_budget(jet_devices *devices, uint32_t id) {
   return info.in_use_bytes < info.limit_bytes ? info.limit_bytes - info.in_use_bytes : 1;
 }
 
+/* The run's deadline: the client's (0 = none), capped by the daemon's
+ * max-execute-ms from now (0 = no cap), so a runaway loop of a client
+ * that set no deadline still stops with DEADLINE_EXCEEDED. */
+static int64_t execute_deadline_ns(const jet_call *c) {
+  int64_t d = jet__call_deadline_ns(c);
+  const uint64_t ms = c->ctx->cfg.max_execute_ms;
+  if (ms) {
+    const int64_t cap = jet_now_ns() + (int64_t)ms * 1000000;
+    if (d == 0 || cap < d) d = cap;
+  }
+  return d;
+}
+
 static void job_free(exec_job *j, uint32_t n_args) {
   if (j->held)
     for (uint32_t i = 0; i < n_args; i++) jet_buffer_release(j->held[i]);
@@ -226,7 +239,7 @@ jet_status jet__rpc_execute(jet_call *c, jet_arena *a, const ProtobufCMessage *r
   if (!st) st = donate_args(c, q, &j, a, donate);
   if (!st) {
     jet_exec_ctl ctl = {.cancelled = &c->cancelled,
-                        .deadline_ns = jet__call_deadline_ns(c),
+                        .deadline_ns = execute_deadline_ns(c),
                         .max_temp_bytes = temp_budget(c->ctx->devices, 0)};
     st = jet_program_run(j.exe->program, j.args, np, q->n_donate ? donate : NULL, outs, &ctl);
     if (q->n_donate) donate_done(q, &j, donate);

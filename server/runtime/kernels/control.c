@@ -8,7 +8,7 @@
  * on the operands after the predicate. while runs body while cond is true;
  * scan runs body once per index of its xs' leading axis. Like call, their
  * results are fresh allocations (the compiler runs compiled bodies into
- * planned buffers instead: runtime/program.c). */
+ * planned buffers instead: runtime/program_control.c). */
 #include <stdlib.h>
 #include <string.h>
 
