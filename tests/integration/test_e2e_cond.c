@@ -1,7 +1,7 @@
 /* End to end: cond (lax.cond / lax.switch) built with libjet's jet_cond,
  * compiled and run by a real jetd for every branch (out-of-range indices
  * clamp), a bool cond, branch mismatches caught by the builder, grad of a
- * cond refused with the transform's message, and the jet CLI printing and
+ * cond through each branch, and the jet CLI printing and
  * running tests/data/cond.jet. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -99,7 +99,7 @@ static void test_libjet_bool_cond_and_errors(void **state) {
     }
     jet_result_clear(&res);
   }
-  /* grad through cond: refused by the daemon naming op and transform. */
+  /* grad through cond: d sum(cond(p, x, y)) / dx is 1 (x - y) or [x > y] (max). */
   jet_builder *s = jet_builder_create("scalar");
   jet_value sp = jet_builder_param(s, &tb);
   jet_value sx[2] = {jet_builder_param(s, &t), jet_builder_param(s, &t)};
@@ -109,12 +109,22 @@ static void test_libjet_bool_cond_and_errors(void **state) {
   JET_TEST_OK(jet_builder_return(s, &sum, 1));
   int32_t argnum = 1;
   jet_transform g = jet_tf_grad(&argnum, 1, false);
-  jet_status st = jet_compile(f->client, s, &g, 1, &e);
-  assert_non_null(st);
-  assert_int_equal(jet_status_code(st), JET_UNIMPLEMENTED);
-  if (!strstr(jet_status_message(st), "of cond is not implemented yet"))
-    fail_msg("unexpected message: %s", jet_status_message(st));
-  jet_status_free(st);
+  JET_TEST_OK(jet_compile(f->client, s, &g, 1, &e));
+  for (int pv = 0; pv < 2; pv++) {
+    const uint8_t pb = (uint8_t)pv;
+    jet_arg args[3] = {jet_arg_inline(&tb, &pb), jet_arg_inline(&t, kX), jet_arg_inline(&t, kY)};
+    jet_result res;
+    memset(&res, 0, sizeof res);
+    JET_TEST_OK(jet_execute_inline(e, args, 3, &res, 1));
+    float got[3];
+    memcpy(got, res.data, sizeof got);
+    for (int i = 0; i < 3; i++) {
+      /* JAX's max splits ties: 0.5 each */
+      const float want = pv ? (kX[i] > kY[i] ? 1.0f : kX[i] == kY[i] ? 0.5f : 0.0f) : 1.0f;
+      assert_true(got[i] == want);
+    }
+    jet_result_clear(&res);
+  }
   jet_builder_destroy(s);
   jet_builder_destroy(b);
 
@@ -130,7 +140,7 @@ static void test_libjet_bool_cond_and_errors(void **state) {
   jet_value mp = jet_builder_param(m, &tb);
   jet_value mx[2] = {jet_builder_param(m, &t), jet_builder_param(m, &t)};
   assert_int_equal(jet_cond(m, mp, mixed, 2, mx, 2, NULL, 0), JET_NO_VALUE);
-  st = jet_builder_status(m);
+  jet_status st = jet_builder_status(m);
   assert_non_null(st);
   if (!strstr(jet_status_message(st), "branch 1 output 0 is f32[] but branch 0 output 0 is f32[3]"))
     fail_msg("unexpected message: %s", jet_status_message(st));
