@@ -26,7 +26,8 @@ const char jet_config_default_text[] =
     "cache-dir =\n"
     "cache-dir-bytes = 1G\n"
     "max-nodes = 1000000\n"
-    "max-execute-ms = 0\n";
+    "max-execute-ms = 0\n"
+    "shutdown-grace-ms = 30000\n";
 
 const char jet_config_usage[] =
     "usage: jetd [options]\n"
@@ -51,6 +52,9 @@ const char jet_config_usage[] =
     "  --max-execute-ms MS           longest run of one Execute on the server: past it the\n"
     "                                run stops with DEADLINE_EXCEEDED, whatever the client's\n"
     "                                deadline (stops runaway loops); 0 = none (default)\n"
+    "  --shutdown-grace-ms MS        after SIGTERM, how long calls in flight may finish\n"
+    "                                before they are cancelled; 0 = wait for them\n"
+    "                                (default 30000)\n"
     "  --help, --version\n";
 
 jet_status jet_config_parse_bytes(const char *key, const char *value, uint64_t *out) {
@@ -150,6 +154,9 @@ jet_status jet_config_set(jet_config *c, const char *key, const char *value) {
   } else if (strcmp(key, "max-execute-ms") == 0) {
     JET_RETURN_IF_ERROR(parse_uint(key, value, 0, (uint64_t)1 << 40, &v));
     c->max_execute_ms = v;
+  } else if (strcmp(key, "shutdown-grace-ms") == 0) {
+    JET_RETURN_IF_ERROR(parse_uint(key, value, 0, (uint64_t)1 << 40, &v));
+    c->shutdown_grace_ms = v;
   } else {
     return jet_status_make(JET_INVALID_ARGUMENT, "unknown key '%.64s'", key);
   }

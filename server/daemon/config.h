@@ -23,6 +23,10 @@
  *                      (0 = none, the default): the run's deadline is the
  *                      earlier of the client's and start + this; past it
  *                      the run stops with DEADLINE_EXCEEDED
+ *   shutdown-grace-ms  after the first SIGTERM/SIGINT, calls still in
+ *                      flight this long are cancelled (CANCELLED; a loop
+ *                      stops at its next iteration); 0 = wait for them
+ *                      (a second signal cancels them at once); 30000
  *
  * An unknown key or a bad value is an error naming the source, line and
  * key; jetd prints it and exits with status 2. */
@@ -50,6 +54,7 @@ typedef struct jet_config {
   uint64_t cache_dir_bytes; /* 0 = no bound */
   uint64_t max_nodes;
   uint64_t max_execute_ms; /* 0 = no server-side bound */
+  uint64_t shutdown_grace_ms; /* 0 = wait for calls in flight */
 } jet_config;
 
 /* The compiled-in defaults (parsed from the embedded default config). */

@@ -14,19 +14,29 @@ typedef struct jetd_state {
   uv_signal_t sigterm, sigint;
   jet_wire *wire;
   int signals;
+  uv_timer_t grace; /* started by the first signal when shutdown-grace-ms > 0 */
+  uint64_t grace_ms;
 } jetd_state;
+
+static void on_grace(uv_timer_t *t) {
+  jetd_state *d = t->data;
+  jet_log(JET_LOG_WARN, 0, "shutdown grace of %llu ms over", (unsigned long long)d->grace_ms);
+  jet_wire_shutdown(d->wire, true);
+}
 
 static void on_signal(uv_signal_t *h, int signum) {
   jetd_state *d = h->data;
   d->signals++;
   jet_log(JET_LOG_INFO, 0, "received %s", signum == SIGTERM ? "SIGTERM" : "SIGINT");
   jet_wire_shutdown(d->wire, d->signals > 1);
+  if (d->signals == 1 && d->grace_ms > 0) uv_timer_start(&d->grace, on_grace, d->grace_ms, 0);
 }
 
 static void on_stopped(void *arg) {
   jetd_state *d = arg;
   uv_close((uv_handle_t *)&d->sigterm, NULL);
   uv_close((uv_handle_t *)&d->sigint, NULL);
+  uv_close((uv_handle_t *)&d->grace, NULL);
 }
 
 int jet_daemon_run(const jet_config *cfg) {
@@ -49,6 +59,9 @@ int jet_daemon_run(const jet_config *cfg) {
     rc = 1;
     goto done; /* nothing was started */
   }
+  uv_timer_init(&d.loop, &d.grace);
+  d.grace.data = &d;
+  d.grace_ms = cfg->shutdown_grace_ms;
   uv_signal_init(&d.loop, &d.sigterm);
   uv_signal_init(&d.loop, &d.sigint);
   d.sigterm.data = d.sigint.data = &d;

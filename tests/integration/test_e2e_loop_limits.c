@@ -11,7 +11,10 @@
  *   loops past their deadlines, a following Execute still completes within
  *   a second (the loops stopped and freed their workers).
  * - `max-execute-ms = 500` in jetd's config file stops an endless while of
- *   a client that set no deadline with DEADLINE_EXCEEDED. */
+ *   a client that set no deadline with DEADLINE_EXCEEDED.
+ * - A client killed mid-loop frees jetd's only worker within a second; a
+ *   SIGTERM with an endless loop in flight cancels it after
+ *   shutdown-grace-ms and jetd exits 0. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -352,6 +355,60 @@ static void test_max_execute_ms(void **state) {
   assert_int_equal(jet_test_fixture_stop(f), 0);
 }
 
+/* A client process killed while its Execute loops forever: jetd sees the
+ * call end and stops the loop, so its only worker serves the next request
+ * within a second. Then SIGTERM with such a loop in flight (no deadline
+ * anywhere): after shutdown-grace-ms the call is cancelled and jetd exits 0
+ * promptly. */
+static void test_killed_client_and_shutdown_grace(void **state) {
+  (void)state;
+  char cfg_path[] = "/tmp/jet-loop-grace-XXXXXX";
+  int fd = mkstemp(cfg_path);
+  assert_true(fd >= 0);
+  static const char cfg[] = "workers = 1\nshutdown-grace-ms = 300\n";
+  assert_int_equal(write(fd, cfg, sizeof cfg - 1), (ssize_t)(sizeof cfg - 1));
+  close(fd);
+  char jet_path[] = "/tmp/jet-loop-endless-XXXXXX";
+  fd = mkstemp(jet_path);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, kEndless, sizeof kEndless - 1), (ssize_t)(sizeof kEndless - 1));
+  close(fd);
+  const char *args[] = {"--config", cfg_path, NULL};
+  jet_test_fixture *f = NULL;
+  assert_int_equal(jet_test_fixture_start(args, 1, &f), 0);
+  unlink(cfg_path);
+  jet_client_set_timeout_ms(f->client, 10000);
+  (void)quick_execute(f->client); /* compiled and warm */
+
+  /* `jet run` of the endless loop, killed after 500 ms. */
+  const char *argv[] = {JET_CLI_PATH, "run", jet_path, "f32[4]{1, 2, 3, 4}", NULL};
+  jet_test_proc_result r;
+  assert_int_equal(jet_test_run_program(argv, f->address, 500, &r), 0);
+  if (r.status != -1) fail_msg("jet run of an endless loop exited %d: %s", r.status, r.err);
+  jet_test_proc_result_free(&r);
+  unlink(jet_path);
+  const double next_ms = quick_execute(f->client);
+  print_message("killed client: the next Execute on the single worker took %.1f ms\n", next_ms);
+  if (next_ms > 1000) fail_msg("the next Execute waited %.0f ms for the worker", next_ms);
+
+  /* SIGTERM during an endless loop without any deadline. */
+  endless_run a = {.address = f->address, .timeout_ms = 0};
+  atomic_init(&a.done, 0);
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, endless_thread, &a), 0);
+  jet_test_sleep_ms(300);
+  const double t0 = jet_test_now_ms();
+  const int rc = jet_test_fixture_stop(f); /* one SIGTERM, then waits */
+  const double stop_ms = jet_test_now_ms() - t0;
+  pthread_join(th, NULL);
+  assert_int_equal(rc, 0);
+  print_message("SIGTERM with an endless loop in flight: jetd exited after %.0f ms; the call "
+                "got %s\n", stop_ms, jet_code_name(a.code));
+  if (stop_ms < 250 || stop_ms > 5000)
+    fail_msg("jetd took %.0f ms to stop (shutdown-grace-ms = 300)", stop_ms);
+  if (a.code == JET_OK) fail_msg("the endless loop returned OK");
+}
+
 static int setup_two_workers(void **state) {
   static const char *const args[] = {"--workers", "2", NULL};
   jet_test_fixture *f = NULL;
@@ -365,6 +422,7 @@ int main(void) {
       cmocka_unit_test(test_long_loops_no_growth),
       cmocka_unit_test(test_deadline_stops_endless_loop),
       cmocka_unit_test(test_max_execute_ms),
+      cmocka_unit_test(test_killed_client_and_shutdown_grace),
   };
   return cmocka_run_group_tests(tests, setup_two_workers, jet_test_fixture_teardown);
 }
