@@ -188,8 +188,8 @@ jet_status vmc_transform(const jet_graph *f, const vmc_level *lv, uint32_t n_lev
 
 /* g = cleanup(inline(w)) where w(args of types pt) = call[vmaps](f)(args):
  * the call's transforms get the axis size from its operands unless
- * pass_size. fx is f with its calls inlined (copied node by node into the
- * callee: the value numbering is the same). */
+ * pass_size. fx is f with its calls inlined (deep-copied into the callee:
+ * the value numbering is the same). */
 static jet_status transform_via_call(const jet_graph *fx, const vmc_level *lv, uint32_t n_levels,
                                      const jet_type *pt, jet_graph **g) {
   *g = NULL;
@@ -200,14 +200,8 @@ static jet_status transform_via_call(const jet_graph *fx, const vmc_level *lv, u
   for (uint32_t i = 0; i < fx->n_params; i++) args[i] = adc_param(&w, pt[i]);
   jet_graph *c = w.st ? NULL : jet_graph_create_child(w.g, "f");
   if (!w.st && !c) w.st = jet_status_oom("callee");
-  for (uint32_t i = 0; !w.st && i < fx->n_params; i++)
-    w.st = jet_graph_add_param(c, &fx->value_types[i], NULL);
-  for (uint32_t i = 0; !w.st && i < fx->n_nodes; i++) {
-    const jet_node *nd = &fx->nodes[i];
-    w.st = jet_graph_add_node(c, nd->op, nd->operands, nd->n_operands, nd->attrs, nd->n_attrs, NULL,
-                              NULL, 0, NULL);
-  }
-  if (!w.st) w.st = jet_graph_set_outputs(c, fx->outputs, fx->n_outputs);
+  /* a deep copy: control-flow nodes keep their sub-graphs */
+  if (!w.st) w.st = jet_graph_copy_into(c, fx, 0);
   jet_value first = JET_NO_VALUE, outs[VMC_MAX];
   if (!w.st)
     w.st = jet_graph_add_node(w.g, JET_OP_CALL, args, fx->n_params, NULL, 0, c, t, n_levels, &first);
