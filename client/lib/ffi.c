@@ -294,3 +294,77 @@ jet_status jet_ffi_execute_donate(jet_executable *e, jet_array *const *args, siz
   free(r);
   return st;
 }
+
+/* ========================================================================
+ * Structured control flow for FFI callers (issue 7; the Python client's
+ * lax.cond / switch / while_loop / fori_loop / scan). The sub-graphs are
+ * finished builders (jet_builder_return done); their graphs are copied into
+ * b's graph by jet_cond_graphs / jet_while_graphs / jet_scan_graphs, so the
+ * caller may destroy them afterwards. Errors are recorded in b like any
+ * op's (a sub-builder's own error is recorded annotated with its role).
+ * Each returns the node's first result id (JET_NO_VALUE on error or when
+ * the node has no results); jet_builder_num_results gives the count.
+ * (Declared in jet.h.)
+ * ======================================================================== */
+
+/* The finished graph of sub-builder src (role what, index k), or NULL after
+ * recording why in b. */
+static const jet_graph *ffi_sub_graph(jet_builder *b, const char *fn, jet_builder *src,
+                                      const char *what, size_t k) {
+  if (!src) {
+    jet__builder_fail(b, fn, jet_status_make(JET_INVALID_ARGUMENT, "%s %zu is NULL", what, k));
+    return NULL;
+  }
+  if (src->err) {
+    jet__builder_fail(b, fn, jet_status_annotate(jet_builder_status(src), "%s %zu: ", what, k));
+    return NULL;
+  }
+  return src->g;
+}
+
+jet_value jet_ffi_cond(jet_builder *b, jet_value pred, jet_builder *const *branches,
+                       size_t n_branches, const jet_value *args, size_t n) {
+  static const char fn[] = "jet_ffi_cond";
+  if (!jet__builder_ok(b, fn, args, n)) return JET_NO_VALUE;
+  if (!branches || n_branches == 0) {
+    jet__builder_fail(b, fn, jet_status_make(JET_INVALID_ARGUMENT, "cond needs branches"));
+    return JET_NO_VALUE;
+  }
+  const jet_graph **gs = calloc(n_branches, sizeof *gs);
+  if (!gs) {
+    jet__builder_fail(b, fn, jet_status_oom("cond branches"));
+    return JET_NO_VALUE;
+  }
+  jet_value first = JET_NO_VALUE;
+  size_t k = 0;
+  for (; k < n_branches; k++)
+    if (!(gs[k] = ffi_sub_graph(b, fn, branches[k], "branch", k))) break;
+  if (k == n_branches) first = jet_cond_graphs(b, pred, gs, n_branches, args, n, NULL, 0);
+  free(gs);
+  return first;
+}
+
+jet_value jet_ffi_while(jet_builder *b, jet_builder *cond, jet_builder *body,
+                        const jet_value *consts, size_t n_consts, const jet_value *init,
+                        size_t n_init) {
+  static const char fn[] = "jet_ffi_while";
+  if (!jet__builder_ok(b, fn, consts, n_consts) || !jet__builder_ok(b, fn, init, n_init))
+    return JET_NO_VALUE;
+  const jet_graph *c = ffi_sub_graph(b, fn, cond, "cond graph", 0);
+  const jet_graph *g = c ? ffi_sub_graph(b, fn, body, "body graph", 1) : NULL;
+  if (!g) return JET_NO_VALUE;
+  return jet_while_graphs(b, c, g, consts, n_consts, init, n_init, NULL, 0);
+}
+
+jet_value jet_ffi_scan(jet_builder *b, jet_builder *body, const jet_value *consts, size_t n_consts,
+                       const jet_value *init, size_t n_init, const jet_value *xs, size_t n_xs,
+                       int64_t length, int32_t reverse) {
+  static const char fn[] = "jet_ffi_scan";
+  if (!jet__builder_ok(b, fn, consts, n_consts) || !jet__builder_ok(b, fn, init, n_init) ||
+      !jet__builder_ok(b, fn, xs, n_xs))
+    return JET_NO_VALUE;
+  const jet_graph *g = ffi_sub_graph(b, fn, body, "body graph", 0);
+  if (!g) return JET_NO_VALUE;
+  return jet_scan_graphs(b, g, consts, n_consts, init, n_init, xs, n_xs, length, reverse != 0,
+                         NULL, 0);
+}

@@ -752,6 +752,20 @@ jet_value jet_call_text(jet_builder *b, jet_builder *callee, const jet_value *ar
                         const char *transforms_text, jet_value *outs, size_t outs_cap);
 /* The builder's graph in the text form (for debugging). */
 jet_status jet_ffi_graph_text(jet_builder *b, char **out) JET_MUST_USE;
+/* Control flow for ctypes callers (Python's lax.cond / switch / while_loop
+ * / fori_loop / scan): jet_cond, jet_while and jet_scan without the outs
+ * array (reverse as an int). The sub-graphs are finished builders, copied
+ * into b's graph; a sub-builder's own error is recorded in b annotated
+ * with its role. Returns the first result id (JET_NO_VALUE on error or
+ * when there are no results); jet_builder_num_results gives the count. */
+jet_value jet_ffi_cond(jet_builder *b, jet_value pred, jet_builder *const *branches,
+                       size_t n_branches, const jet_value *args, size_t n);
+jet_value jet_ffi_while(jet_builder *b, jet_builder *cond, jet_builder *body,
+                        const jet_value *consts, size_t n_consts, const jet_value *init,
+                        size_t n_init);
+jet_value jet_ffi_scan(jet_builder *b, jet_builder *body, const jet_value *consts, size_t n_consts,
+                       const jet_value *init, size_t n_init, const jet_value *xs, size_t n_xs,
+                       int64_t length, int32_t reverse);
 
 /* jet_compile_ex of the builder's graph after the transforms given as text,
  * with the argument types (n_args of them; arg_dims holds their dims one

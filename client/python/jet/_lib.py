@@ -83,6 +83,13 @@ def _declare(lib):
         "jet_call_text": (c_uint32, [c_void_p, c_void_p, P(c_uint32), c_size_t, c_char_p,
                                      P(c_uint32), c_size_t]),
         "jet_ffi_graph_text": (c_void_p, [c_void_p, P(c_void_p)]),
+        # structured control flow (sub-graphs are finished builders)
+        "jet_ffi_cond": (c_uint32, [c_void_p, c_uint32, P(c_void_p), c_size_t, P(c_uint32),
+                                    c_size_t]),
+        "jet_ffi_while": (c_uint32, [c_void_p, c_void_p, c_void_p, P(c_uint32), c_size_t,
+                                     P(c_uint32), c_size_t]),
+        "jet_ffi_scan": (c_uint32, [c_void_p, c_void_p, P(c_uint32), c_size_t, P(c_uint32),
+                                    c_size_t, P(c_uint32), c_size_t, c_int64, c_int32]),
         # compile / execute
         "jet_ffi_compile": (c_void_p, [c_void_p, c_void_p, c_char_p, P(c_int32), P(c_int32),
                                        P(c_int64), c_size_t, P(c_void_p)]),

@@ -198,25 +198,53 @@ class Trace:
         self.ops.append(("call", graph, vals, tf_text, first, n))
         return [Tracer(self, first + i, a) for i, a in enumerate(self._avals_of(first, n, weak))]
 
+    def add_node(self, emit, args, weak):
+        """A node built by emit(builder, value ids) -> first result id (an
+        FFI builder call such as jet_ffi_cond, whose sub-graphs emit holds);
+        replayed the same way. weak: one bool or one per result. Returns the
+        result tracers (a list)."""
+        ts = [self.to_tracer(a) for a in args]
+        vals = [t._val for t in ts]
+        L = _lib.lib()
+        first = self._check(emit(self.b, vals))
+        n = L.jet_builder_num_results(self.b, first)
+        self.ops.append(("node", emit, vals, None, first, n))
+        return [Tracer(self, first + i, a) for i, a in enumerate(self._avals_of(first, n, weak))]
+
     # -- finishing -------------------------------------------------------------
-    def finish(self, outs):
-        """Sets the outputs (any values) and returns the Graph."""
+    def finish(self, outs, layout=None):
+        """Sets the outputs (any values) and returns the Graph. layout, when
+        given, orders the finished graph's parameters: a list of ("in", i)
+        (explicit parameter i), ("hoist", k) (hoisted value k) and
+        ("unused", aval) (a parameter the graph ignores); it must name every
+        explicit and hoisted parameter once. The Graph then has in_avals in
+        that order and no hoisted values (the caller passes them)."""
         ts = [self.to_tracer(o) for o in outs]
         L = _lib.lib()
-        if not self.hoisted:
+        if not self.hoisted and layout is None:
             b, vals = self.b, [t._val for t in ts]
         else:
-            b, vals = self._replay([t._val for t in ts])
+            b, vals = self._replay([t._val for t in ts], layout)
             L.jet_builder_destroy(self.b)
         self.b = None
         st = L.jet_builder_return(b, _u32(vals), len(vals))
         if st:
             L.jet_builder_destroy(b)
             raise _lib.status_error(st, "while tracing %s" % self.name)
-        return Graph(b, self.name, self.in_avals, self.hoisted, self.hoisted_avals,
-                     [t._aval for t in ts])
+        out_avals = [t._aval for t in ts]
+        if layout is not None:
+            return Graph(b, self.name, [self._layout_aval(e) for e in layout], [], [], out_avals)
+        return Graph(b, self.name, self.in_avals, self.hoisted, self.hoisted_avals, out_avals)
 
-    def _replay(self, out_vals):
+    def _layout_aval(self, entry):
+        kind, x = entry
+        if kind == "in":
+            return self.in_avals[x]
+        if kind == "hoist":
+            return self.hoisted_avals[x]
+        return x
+
+    def _replay(self, out_vals, layout=None):
         L = _lib.lib()
         b = L.jet_builder_create(self.name.encode())
         if not b:
@@ -226,9 +254,20 @@ class Trace:
         def param(a):
             return L.jet_ffi_param(b, _dtypes.to_code(a.dtype), len(a.shape),
                                    _lib.dims_array(a.shape))
-        for t in self.in_tracers:
-            m[t._val] = param(t._aval)
-        hp = [param(a) for a in self.hoisted_avals]
+        if layout is None:
+            layout = ([("in", i) for i in range(len(self.in_tracers))]
+                      + [("hoist", k) for k in range(len(self.hoisted))])
+        hp = [None] * len(self.hoisted)
+        for kind, x in layout:
+            p = param(self._layout_aval((kind, x)))
+            if kind == "in":
+                m[self.in_tracers[x]._val] = p
+            elif kind == "hoist":
+                hp[x] = p
+        if any(t._val not in m for t in self.in_tracers) or any(p is None for p in hp):
+            L.jet_builder_destroy(b)
+            raise errors.JetError("INTERNAL", "parameter layout of %s misses a parameter"
+                                  % self.name)
         for rec in self.ops:
             kind = rec[0]
             if kind == "hoist":
@@ -242,6 +281,8 @@ class Trace:
                 if kind == "op":
                     f = L.jet_builder_op_text(b, rec[1].encode(), _u32(args), len(args),
                                               rec[3].encode())
+                elif kind == "node":
+                    f = rec[1](b, args)
                 else:
                     f = L.jet_call_text(b, rec[1].builder, _u32(args), len(args),
                                         rec[3].encode(), None, 0)

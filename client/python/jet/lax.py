@@ -426,3 +426,10 @@ def zeros_like_array(x):
 def erfc(x):
     v = _vals(x)[0]
     return bind("sub", U.weak_scalar(1, v.dtype), bind("erf", v))
+
+
+# Structured control flow (jet/_control.py): cond, switch, while_loop,
+# fori_loop, scan.
+from jet._control import cond, switch, while_loop, fori_loop, scan  # noqa: E402
+
+__all__ += ["cond", "switch", "while_loop", "fori_loop", "scan"]
