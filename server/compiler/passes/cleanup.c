@@ -1,5 +1,5 @@
 /* jet_passes_cleanup: canonicalise, fold constants, simplify, fold
- * transposes into dots, CSE then DCE, repeated while the total node count
+ * transposes into dots, CSE, merge and prune control flow, then DCE, repeated while the total node count
  * (callees included) shrinks, at most MAX_ROUNDS rounds. One round usually
  * reaches the fixed point: every pass works bottom-up in topological order,
  * and DCE only removes nodes. Canonicalisation comes first so that folding,
@@ -12,8 +12,9 @@
 
 typedef jet_status (*pass_fn)(const jet_graph *g, jet_graph **out);
 
-static const pass_fn round_passes[] = {jet_pass_canon,   jet_pass_constfold, jet_pass_simplify,
-                                       jet_pass_dotfold, jet_pass_cse,       jet_pass_dce};
+static const pass_fn round_passes[] = {jet_pass_canon, jet_pass_constfold, jet_pass_simplify,
+                                       jet_pass_dotfold, jet_pass_cse,      jet_pass_control,
+                                       jet_pass_dce};
 
 /* One round over g; *out is a new graph. */
 static jet_status run_round(const jet_graph *g, jet_graph **out) {

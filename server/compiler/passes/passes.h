@@ -39,6 +39,11 @@ jet_status jet_pass_simplify(const jet_graph *g, jet_graph **out) JET_MUST_USE;
 jet_status jet_pass_canon(const jet_graph *g, jet_graph **out) JET_MUST_USE;
 jet_status jet_pass_constfold(const jet_graph *g, jet_graph **out) JET_MUST_USE;
 jet_status jet_pass_dotfold(const jet_graph *g, jet_graph **out) JET_MUST_USE;
+/* Control flow (control.c): a scan/cond whose results are a prefix of a
+ * later one's (same operands, attributes, sub-graphs up to extra outputs)
+ * merges into it; unread stacked outputs of scans and unread results of
+ * conds are dropped from the node and its sub-graphs. */
+jet_status jet_pass_control(const jet_graph *g, jet_graph **out) JET_MUST_USE;
 
 /* Canonicalise, fold constants, simplify, fold transposes into dots, CSE
  * then DCE, repeated until the node count stops shrinking (at most a few

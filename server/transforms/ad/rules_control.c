@@ -27,13 +27,15 @@
  *                extra consts, of carries as extra carries, of xs (stacked)
  *                as extra xs, of ys as extra ys.
  *   vjp(scan)  : scan's transpose runs a reversed scan over saved
- *                residuals. A forward scan stacks each iteration's incoming
- *                carry as its ys (the residuals; the body's own ys are
- *                dropped there). This is step-level checkpointing: only the
+ *                residuals. A forward scan returns the primal results and
+ *                also stacks each iteration's incoming carry (the
+ *                residuals). This is step-level checkpointing: only the
  *                carries are saved, the body is recomputed per step from
- *                them inside the backward body. (The primal scan the driver
- *                emitted stays for the primal outputs, so the forward
- *                steps run twice and the body three times in all.)
+ *                them inside the backward body. Its body extends the
+ *                primal body's outputs, so the compiler's control pass
+ *                (compiler/passes/control.c) merges the primal scan the
+ *                driver emitted into it: the forward steps run once, the
+ *                body twice in all (forward, and inside the backward).
  *                Then a scan with `reverse` flipped carries (ct of the
  *                carries..., accumulated ct of the float consts...), scans
  *                over (residual carries, xs, non-zero ct of ys) and runs the

@@ -4,7 +4,8 @@
  *      init, carry tangents, xs, xs tangents), body = JVP of the body:
  *      outputs (carry, carry tangents, ys, ys tangents); only the tangents
  *      the dependence analysis cannot rule out.
- * vjp: a forward scan returning (carry, stacked incoming carries), then
+ * vjp: a forward scan returning (carry, ys, stacked incoming carries),
+ *      which the compiler merges with the primal scan, then
  *      scan[n_consts=nc, n_carry=nkz+nca, reverse=!reverse](consts,
  *      ct carries, const accumulators, residual carries, xs, ct ys) whose
  *      body recomputes the step from the saved carry (step-level
@@ -133,25 +134,28 @@ done:
   free(ops);
 }
 
-/* The forward scan that stacks each step's incoming carry as ys (the
- * body's own ys are not needed and not returned): results (carry...,
- * residual carries...). Returns the first residual (JET_AD_ZERO on
- * error). */
+/* The forward scan that also stacks each step's incoming carry: results
+ * (carry..., ys..., residual carries...). Its body is the source body with
+ * the incoming carries appended to its outputs, so the compiler's control
+ * pass (compiler/passes/control.c) merges the primal scan into it (the
+ * forward steps run once) and drops the ys nothing reads. Returns the
+ * first residual (JET_AD_ZERO on error). */
 static jet_value forward_with_residuals(jet_emit *e, const scan_shape *s, const jet_value *x,
                                         jet_value *scratch) {
   jet_emit sf = {0};
   jet__ctl_sub_begin(e, &sf, s->bg, "fwd");
   if (e->status) return JET_AD_ZERO;
+  const uint32_t no = s->bg->n_outputs;
   jet_value *prim = scratch, *outs = scratch + s->nin;
   for (uint32_t i = 0; i < s->nin; i++) prim[i] = jet__ctl_param(&sf, &s->pt[i]);
   if (!sf.status) jet__ctl_inline(&sf, s->bg, prim, outs);
-  for (uint32_t i = 0; i < s->nk; i++) outs[s->nk + i] = prim[s->nc + i];
-  if (!jet__ctl_sub_end(e, &sf, outs, 2 * s->nk)) {
+  for (uint32_t i = 0; i < s->nk; i++) outs[no + i] = prim[s->nc + i];
+  if (!jet__ctl_sub_end(e, &sf, outs, no + s->nk)) {
     jet_status_free(sf.status);
     return JET_AD_ZERO;
   }
   jet_value first = emit_scan(e, s, x, s->nin, s->nc, s->nk, s->reverse, sf.g);
-  return e->status ? JET_AD_ZERO : first + s->nk;
+  return e->status ? JET_AD_ZERO : first + no;
 }
 
 void jet__vjp_SCAN(jet_emit *e, const jet_node *n, const jet_value *x, const jet_value *y,
