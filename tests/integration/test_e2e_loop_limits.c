@@ -169,6 +169,28 @@ static void run_halve(jet_executable *e) {
   jet_result_clear(&r);
 }
 
+/* jet_fori_loop(0, n) (static bounds: a scan) of acc = acc * 0.5 + 1. */
+static jet_executable *fori_halve(jet_client *c, int64_t n) {
+  jet_type tb = jet_type_make(JET_F32, 1, (int64_t[]){8}), ti = jet_type_make(JET_I32, 0, NULL);
+  static const float half[8] = {0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f};
+  static const float one[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+  jet_builder *body = jet_builder_create("halve");
+  (void)jet_builder_param(body, &ti);
+  jet_value acc = jet_builder_param(body, &tb);
+  jet_value r = jet_add(body, jet_mul(body, acc, jet_constant(body, &tb, half)),
+                        jet_constant(body, &tb, one));
+  JET_TEST_OK(jet_builder_return(body, &r, 1));
+  jet_builder *b = jet_builder_create("fori");
+  jet_value x = jet_builder_param(b, &tb);
+  jet_value out = jet_fori_loop(b, 0, n, body, NULL, 0, &x, 1, NULL, 0);
+  JET_TEST_OK(jet_builder_return(b, &out, 1));
+  jet_executable *e = NULL;
+  JET_TEST_OK(jet_compile(c, b, NULL, 0, &e));
+  jet_builder_destroy(b);
+  jet_builder_destroy(body);
+  return e;
+}
+
 static void test_long_loops_no_growth(void **state) {
   jet_test_fixture *f = *state;
   /* 10,000 steps of a cumulative sum, checked element by element. */
@@ -202,22 +224,27 @@ static void test_long_loops_no_growth(void **state) {
   jet_executable *cnt = compile_text(f->client, kCount);
   run_count(cnt, 10000);
 
-  /* Resident memory: 10,000- then 100,000-iteration runs of the while
-   * and of a carry-only scan grow jetd by less than 2 MiB. */
+  /* Resident memory: 10,000- then 100,000-iteration runs of the while,
+   * of a carry-only scan and of libjet's jet_fori_loop grow jetd by less
+   * than 2 MiB. */
   char *t1 = carry_scan_text(10000), *t2 = carry_scan_text(100000);
   jet_executable *h1 = compile_text(f->client, t1), *h2 = compile_text(f->client, t2);
   free(t1);
   free(t2);
+  jet_executable *f1 = fori_halve(f->client, 10000), *f2 = fori_halve(f->client, 100000);
   const pid_t pid = jet_test_daemon_pid(f->daemon);
   for (int warm = 0; warm < 2; warm++) { /* allocator and cache pages settle */
     run_count(cnt, 10000);
     run_halve(h1);
+    run_halve(f1);
   }
   const long before = rss_bytes(pid);
   run_count(cnt, 100000);
   run_halve(h2);
+  run_halve(f2);
   run_count(cnt, 100000);
   run_halve(h2);
+  run_halve(f2);
   const long after = rss_bytes(pid);
   print_message("jetd VmRSS: %ld KiB after 10,000-iteration runs, %ld KiB after 100,000\n",
                 before / 1024, after / 1024);
