@@ -132,6 +132,21 @@ void jet__ctl_inline(jet_emit *e, const jet_graph *src, const jet_value *args, j
   jet__ad_fwd_free(&f);
 }
 
+bool jet__ctl_fwd_carry_nz(jet_emit *e, const jet_graph *body, uint32_t nc, uint32_t nk,
+                           bool *in_nz, bool *out_nz) {
+  for (bool changed = true; changed;) {
+    changed = false;
+    if (!jet__ctl_fwd_nz(e, body, in_nz, out_nz)) return false;
+    for (uint32_t i = 0; i < nk; i++) {
+      if (out_nz[i] && !in_nz[nc + i] && jet_dtype_is_float(body->value_types[nc + i].dtype)) {
+        in_nz[nc + i] = true;
+        changed = true;
+      }
+    }
+  }
+  return true;
+}
+
 bool jet__ctl_fwd_nz(jet_emit *e, const jet_graph *g, const bool *in_nz, bool *out_nz) {
   for (uint32_t k = 0; k < g->n_outputs; k++) out_nz[k] = false;
   uint8_t *nz = jet__ctl_calloc(e, g->n_values, 1);

@@ -36,6 +36,11 @@ void jet__ctl_inline(jet_emit *e, const jet_graph *src, const jet_value *args, j
  * values only; stop_gradient cuts; a nested control node is opaque: any
  * non-zero operand makes every float result non-zero). */
 bool jet__ctl_fwd_nz(jet_emit *e, const jet_graph *g, const bool *in_nz, bool *out_nz);
+/* jet__ctl_fwd_nz of a loop body over params (consts[nc], carries[nk],
+ * ...) whose first nk outputs are the next carries, iterated until stable:
+ * a float carry whose next value may have a tangent gets one in in_nz. */
+bool jet__ctl_fwd_carry_nz(jet_emit *e, const jet_graph *body, uint32_t nc, uint32_t nk,
+                           bool *in_nz, bool *out_nz);
 /* Backward zero pattern: in_nz[p] is false only when param p gets a zero
  * cotangent from cotangents on the outputs k with out_nz[k]. */
 bool jet__ctl_bwd_nz(jet_emit *e, const jet_graph *g, const bool *out_nz, bool *in_nz);

@@ -59,16 +59,7 @@ void jet__jvp_SCAN(jet_emit *e, const jet_node *n, const jet_value *x, const jet
   if (e->status) goto done;
   jet_value *otan = outs + no;
   for (uint32_t i = 0; i < nin; i++) in_nz[i] = t[i] != JET_AD_ZERO;
-  for (bool changed = true; changed;) {
-    changed = false;
-    if (!jet__ctl_fwd_nz(e, s.bg, in_nz, out_nz)) goto done;
-    for (uint32_t i = 0; i < s.nk; i++) {
-      if (out_nz[i] && !in_nz[s.nc + i] && jet_dtype_is_float(s.pt[s.nc + i].dtype)) {
-        in_nz[s.nc + i] = true;
-        changed = true;
-      }
-    }
-  }
+  if (!jet__ctl_fwd_carry_nz(e, s.bg, s.nc, s.nk, in_nz, out_nz)) goto done;
   uint32_t nz[3] = {0, 0, 0}, nyz = 0; /* non-zero tangents of consts, carries, xs */
   for (uint32_t i = 0; i < nin; i++) nz[i < s.nc ? 0 : i < s.nc + s.nk ? 1 : 2] += in_nz[i];
   for (uint32_t j = s.nk; j < no; j++) nyz += out_nz[j];

@@ -25,16 +25,7 @@ void jet__jvp_WHILE(jet_emit *e, const jet_node *n, const jet_value *x, const je
   jet_value *otan = outs + nk;
   for (uint32_t i = 0; i < nin; i++) in_nz[i] = t[i] != JET_AD_ZERO;
   /* Carries with a possibly non-zero tangent: fixed point over the body. */
-  for (bool changed = true; changed;) {
-    changed = false;
-    if (!jet__ctl_fwd_nz(e, bg, in_nz, out_nz)) goto done;
-    for (uint32_t i = 0; i < nk; i++) {
-      if (out_nz[i] && !in_nz[nc + i] && jet_dtype_is_float(pt[nc + i].dtype)) {
-        in_nz[nc + i] = true;
-        changed = true;
-      }
-    }
-  }
+  if (!jet__ctl_fwd_carry_nz(e, bg, nc, nk, in_nz, out_nz)) goto done;
   uint32_t ncz = 0, nkz = 0;
   for (uint32_t i = 0; i < nc; i++) ncz += in_nz[i];
   for (uint32_t i = 0; i < nk; i++) nkz += in_nz[nc + i];
