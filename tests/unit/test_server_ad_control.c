@@ -13,6 +13,9 @@
  *     sqrt, counted and run to convergence); grad refused with JAX's exact
  *     message; jvp of jvp runs;
  *   - grad of grad through cond against the analytic second derivative;
+ *   - jacfwd and jacrev (vmap of the JVP / of the backward pass) through a
+ *     scan whose cell holds a cond agree with each other and with finite
+ *     differences; the hessian is symmetric;
  *   - every derivative graph validates and its text form round-trips. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +25,8 @@
 #include <cmocka.h>
 
 #include "ad_check.h"
+#include "jet/text.h"
+#include "transforms/transforms.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -673,6 +678,97 @@ static void grad_while_not_reached(void **state) {
   jet_graph_destroy(f);
 }
 
+/* ------------------------------------------------------------ jacobians */
+
+/* h_final of an RNN (scan) whose cell holds a cond, as a function of h0. */
+static const char kJacRnn[] =
+    "graph j(%0: f64[3,3], %1: f64[3], %2: f64[5,3]) {\n"
+    "  %3, %4 = scan[n_consts=1, n_carry=1, length=5] %0, %1, %2 : f64[3], f64[5,3] {\n"
+    "    graph cell(%0: f64[3,3], %1: f64[3], %2: f64[3]) {\n"
+    "      %3 = " DOT " %0, %1 : f64[3]\n"
+    "      %4 = add %3, %2 : f64[3]\n"
+    "      %5 = reduce_sum[axes=[0]] %4 : f64[]\n"
+    "      %6 = constant[value=f64[]{0}] : f64[]\n"
+    "      %7 = gt %5, %6 : bool[]\n"
+    "      %8 = cond %7, %4 : f64[3] {\n"
+    "        graph no(%0: f64[3]) {\n          %1 = sin %0 : f64[3]\n          return %1\n"
+    "        }\n"
+    "        graph yes(%0: f64[3]) {\n          %1 = tanh %0 : f64[3]\n          return %1\n"
+    "        }\n"
+    "      }\n"
+    "      return %8, %8\n"
+    "    }\n"
+    "  }\n"
+    "  return %3\n"
+    "}\n";
+
+static jet_graph *apply_tf(const char *text, const char *tf_text) {
+  jet_arena *a = jet_arena_create(1024);
+  jet_transform *tf = NULL;
+  uint32_t n = 0;
+  jet_status st = jet_transforms_parse(tf_text, strlen(tf_text), a, &tf, &n);
+  jet_graph *out = NULL;
+  if (!st) st = jet_transforms_apply(parse(text), tf, n, &out);
+  jet_arena_destroy(a);
+  if (st) fail_msg("%s: %s", tf_text, jet_status_message(st));
+  assert_roundtrips(out);
+  return out;
+}
+
+/* jacfwd and jacrev of h_final w.r.t. h0 through scan and cond agree with
+ * each other and with central finite differences; the hessian of sum(h)
+ * (jacfwd of jacrev) is symmetric. */
+static void jacobians_through_control_flow(void **state) {
+  (void)state;
+  jet_graph *f = parse(kJacRnn);
+  jet_graph *jf = apply_tf(kJacRnn, "[jacfwd(argnums=[1])]");
+  jet_graph *jr = apply_tf(kJacRnn, "[jacrev(argnums=[1])]");
+  jet_buf x[3];
+  make_args(f, 0x5eed, -0.8, 0.8, 0, NULL, x);
+  jet_buf of[1], orv[1], o0[1], o1[1];
+  assert_true(adc_run(jf, x, 3, of, "jac", "jacfwd"));
+  assert_true(adc_run(jr, x, 3, orv, "jac", "jacrev"));
+  const double eps = 1e-6;
+  for (int j = 0; j < 3; j++) {
+    const double h = adc_get(&x[1], j);
+    adc_set(&x[1], j, h + eps);
+    assert_true(adc_run(f, x, 3, o1, "jac", "f(h+eps)"));
+    adc_set(&x[1], j, h - eps);
+    assert_true(adc_run(f, x, 3, o0, "jac", "f(h-eps)"));
+    adc_set(&x[1], j, h);
+    for (int i = 0; i < 3; i++) {
+      const double fd = (adc_get(&o1[0], i) - adc_get(&o0[0], i)) / (2 * eps);
+      const double a = adc_get(&of[0], i * 3 + j), b = adc_get(&orv[0], i * 3 + j);
+      if (fabs(a - b) > 1e-12 * (1 + fabs(a)) || fabs(a - fd) > 1e-6 * (1 + fabs(fd)))
+        fail_msg("J[%d][%d]: jacfwd %.15g, jacrev %.15g, finite differences %.15g", i, j, a, b,
+                 fd);
+    }
+    adc_bufs_free(o0, 1);
+    adc_bufs_free(o1, 1);
+  }
+  adc_bufs_free(of, 1);
+  adc_bufs_free(orv, 1);
+  /* hessian of the sum of h_final (a scalar function of h0) */
+  static const char *const sum_tail = "  %5 = reduce_sum[axes=[0]] %3 : f64[]\n  return %5\n}\n";
+  char text[4096];
+  const char *ret = strstr(kJacRnn, "  return %3\n}");
+  assert_non_null(ret);
+  snprintf(text, sizeof text, "%.*s%s", (int)(ret - kJacRnn), kJacRnn, sum_tail);
+  jet_graph *hs = apply_tf(text, "[hessian(argnums=[1])]");
+  jet_buf oh[1];
+  assert_true(adc_run(hs, x, 3, oh, "jac", "hessian"));
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < i; j++)
+      if (fabs(adc_get(&oh[0], i * 3 + j) - adc_get(&oh[0], j * 3 + i)) > 1e-12)
+        fail_msg("hessian not symmetric at (%d, %d)", i, j);
+  adc_bufs_free(oh, 1);
+  adc_bufs_free(x, 3);
+  jet_graph_destroy(hs);
+  jet_graph_destroy(jf);
+  jet_graph_destroy(jr);
+  jet_graph_destroy(f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(grad_scan_rnn),
@@ -689,6 +785,7 @@ int main(void) {
       cmocka_unit_test(jvp_of_jvp_while),
       cmocka_unit_test(grad_while_refused),
       cmocka_unit_test(grad_while_not_reached),
+      cmocka_unit_test(jacobians_through_control_flow),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
