@@ -11,6 +11,7 @@
 
 #include "compiler/passes/passes.h"
 #include "jet/hash.h"
+#include "kernels/kernels.h"
 #include "transforms/transforms.h"
 
 const char *jet_compile_source_name(jet_compile_source s) {
@@ -116,6 +117,27 @@ void jet_compiler_key(const jet_graph *graph, const jet_transform *transforms,
   jet_hash_hex(&k, id);
 }
 
+/* A collective (an op with an axis_name attribute) left after the
+ * transforms is bound to no mapped axis (vmap replaces those over its own
+ * name; pmap answers UNIMPLEMENTED for now): the graph is refused with JAX's "unbound
+ * axis name" error naming the node, in control-flow sub-graphs too. */
+static jet_status refuse_collectives(const jet_graph *g) {
+  for (uint32_t i = 0; i < g->n_nodes; i++) {
+    const jet_node *n = &g->nodes[i];
+    jet_status st = NULL;
+    if (jet_op_attr_spec(n->op, "axis_name")) {
+      st = jet__k_unbound_axis(n);
+    } else {
+      for (uint32_t k = 0; k < n->n_subgraphs && !st; k++) {
+        st = refuse_collectives(n->subgraphs[k]);
+        if (st) st = jet_status_annotate(st, "sub-graph %u: ", k);
+      }
+    }
+    if (st) return jet_status_annotate(st, "node %u (%s): ", i, jet_op_name(n->op));
+  }
+  return NULL;
+}
+
 jet_status jet_compiler_compile_ex(jet_cache *cache, jet_graph *graph,
                                    const jet_transform *transforms, uint32_t n_transforms,
                                    const jet_type *arg_types, uint32_t n_args,
@@ -163,6 +185,11 @@ jet_status jet_compiler_compile_ex(jet_cache *cache, jet_graph *graph,
   res->source = JET_COMPILE_COMPILED;
   jet_graph *compiled;
   JET_RETURN_IF_ERROR(jet_transforms_apply(graph, transforms, n_transforms, &compiled));
+  jet_status unbound = refuse_collectives(compiled);
+  if (unbound) {
+    jet_graph_destroy(compiled);
+    return unbound;
+  }
   /* DCE + CSE: same parameters and outputs, fewer nodes. */
   jet_graph *cleaned;
   jet_status st = jet_passes_cleanup(compiled, &cleaned);

@@ -429,6 +429,29 @@ static void valid_loops(void) {
   jet_graph_destroy(g);
 }
 
+static jet_attr a_str(const char *name, const char *v) {
+  return (jet_attr){.name = name, .kind = JET_ATTR_STR, .u.s = v};
+}
+/* tiled forms and errors: test_server_collectives.c */
+static void valid_collectives(void) {
+  ok_case(JET_OP_PSUM, TYPES(ty(F32, "2,3")), ATTRS(a_str("axis_name", "i")), ty(F32, "2,3"));
+  ok_case(JET_OP_PMAX, TYPES(ty(I32, "3")), ATTRS(a_str("axis_name", "i")), ty(I32, "3"));
+  ok_case(JET_OP_PMIN, TYPES(ty(F64, "")), ATTRS(a_str("axis_name", "j")), ty(F64, ""));
+  ok_case(JET_OP_ALL_GATHER, TYPES(ty(F32, "2,3")),
+          ATTRS(a_str("axis_name", "i"), a_int("axis_size", 4), a_int("axis", 1)),
+          ty(F32, "2,4,3"));
+  ok_case(JET_OP_PSUM_SCATTER, TYPES(ty(F32, "2,4")),
+          ATTRS(a_str("axis_name", "i"), a_int("axis_size", 4), a_int("scatter_dimension", 1)),
+          ty(F32, "2"));
+  ok_case(JET_OP_PPERMUTE, TYPES(ty(BOOL, "3")),
+          ATTRS(a_str("axis_name", "i"), a_ints("perm", IL(0, 1, 1, 0))), ty(BOOL, "3"));
+  ok_case(JET_OP_ALL_TO_ALL, TYPES(ty(F32, "4,2,5")),
+          ATTRS(a_str("axis_name", "i"), a_int("axis_size", 4), a_int("split_axis", 0),
+                a_int("concat_axis", 2)),
+          ty(F32, "2,5,4"));
+  ok_case(JET_OP_AXIS_INDEX, NONE, ATTRS(a_str("axis_name", "i")), ty(I32, ""));
+}
+
 static void test_every_op_has_a_valid_case(void **state) {
   (void)state;
   memset(covered, 0, sizeof covered);
@@ -438,6 +461,7 @@ static void test_every_op_has_a_valid_case(void **state) {
   valid_call();
   valid_cond();
   valid_loops();
+  valid_collectives();
   for (int op = 0; op < JET_OP_COUNT; op++) {
     if (!covered[op]) fail_msg("op %s has no valid inference case", jet_op_name((jet_op)op));
   }

@@ -512,6 +512,91 @@ static void k_while(adc_b *b, gen *g) {
 
 /* ---------------------------------------------------------------- table */
 
+/* ---------------------------------------------------------------- collectives
+ * A collective only runs inside a mapped axis: f(xs) = vmap(body,
+ * axis_name='i', size 3)(xs), the vmap being a call node's transform, so AD
+ * sees the batched ops (grad through vmap). With vjp the call's transforms
+ * are [vjp, vmap]: f(xs, cts) = vmap(vjp(body)), so the collective's own VJP
+ * rule runs, is batched, and is differentiated again by the checks. */
+typedef jet_value (*coll_fn)(adc_b *c, jet_value x);
+static jet_attr an_i(void) { return (jet_attr){.name = "axis_name", .kind = JET_ATTR_STR, .u.s = "i"}; }
+static jet_type batched3(jet_type t) {
+  for (int32_t d = t.rank; d > 0; d--) t.dims[d] = t.dims[d - 1];
+  t.dims[0] = 3;
+  t.rank++;
+  return t;
+}
+static void coll(adc_b *b, gen *g, jet_type xt, coll_fn body, bool vjp) {
+  jet_value xs = X(b, g, batched3(xt));
+  if (b->st) return;
+  jet_graph *cg = jet_graph_create_child(b->g, "callee");
+  adc_b c = {cg, cg ? NULL : jet_status_oom("callee")};
+  jet_value y = body(&c, adc_param(&c, xt));
+  adc_outputs(&c, &y, 1);
+  if (c.st) {
+    b->st = c.st;
+    return;
+  }
+  jet_transform tf[2] = {adc_tf(JET_TF_VJP), gb_vmap(NULL, 0, NULL, 0, 3)};
+  tf[1].axis_name = "i";
+  jet_value args[2] = {xs, vjp ? X(b, g, batched3(cg->value_types[cg->outputs[0]])) : 0}, v = 0;
+  if (!b->st) b->st = jet_graph_add_node(b->g, JET_OP_CALL, args, vjp ? 2 : 1, NULL, 0, cg, tf + !vjp, 1 + vjp, &v);
+  jet_value outs[2] = {v, v + 1};
+  adc_outputs(b, outs, vjp ? 2 : 1);
+}
+static jet_value cb_psum(adc_b *c, jet_value x) { return adc_op2(c, JET_OP_MUL, x, op_a(c, JET_OP_PSUM, x, an_i())); }
+static jet_value cb_pmax(adc_b *c, jet_value x) { return adc_op2(c, JET_OP_MUL, x, op_a(c, JET_OP_PMAX, x, an_i())); }
+static jet_value cb_pmin(adc_b *c, jet_value x) { return adc_op2(c, JET_OP_MUL, x, op_a(c, JET_OP_PMIN, x, an_i())); }
+static jet_value cb_gather(adc_b *c, jet_value x) { /* f64[2] -> [2, 3] */
+  jet_attr a[3] = {an_i(), adc_int("axis_size", 3), adc_int("axis", 1)};
+  return adc_op(c, JET_OP_ALL_GATHER, (jet_value[]){adc_op1(c, JET_OP_SIN, x)}, 1, a, 3);
+}
+static jet_value cb_gather_t(adc_b *c, jet_value x) { /* f64[2,2] -> [6, 2] */
+  jet_attr a[4] = {an_i(), adc_int("axis_size", 3), adc_int("axis", 0), adc_bool("tiled", true)};
+  return adc_op(c, JET_OP_ALL_GATHER, (jet_value[]){adc_op1(c, JET_OP_SIN, x)}, 1, a, 4);
+}
+static jet_value cb_scatter(adc_b *c, jet_value x) { /* f64[3,2] -> [2] */
+  jet_attr a[3] = {an_i(), adc_int("axis_size", 3), adc_int("scatter_dimension", 0)};
+  return adc_op(c, JET_OP_PSUM_SCATTER, (jet_value[]){adc_op2(c, JET_OP_MUL, x, x)}, 1, a, 3);
+}
+static jet_value cb_scatter_t(adc_b *c, jet_value x) { /* f64[2,6] -> [2, 2] */
+  jet_attr a[4] = {an_i(), adc_int("axis_size", 3), adc_int("scatter_dimension", 1), adc_bool("tiled", true)};
+  return adc_op(c, JET_OP_PSUM_SCATTER, (jet_value[]){adc_op2(c, JET_OP_MUL, x, x)}, 1, a, 4);
+}
+static jet_value cb_ppermute(adc_b *c, jet_value x) { /* member 0 receives zeros */
+  jet_attr a[2] = {an_i(), ADC_INTS("perm", 0, 1, 1, 2)};
+  jet_value s = adc_op1(c, JET_OP_SIN, x);
+  return adc_op2(c, JET_OP_MUL, x, adc_op(c, JET_OP_PPERMUTE, &s, 1, a, 2));
+}
+static jet_value cb_a2a(adc_b *c, jet_value x) { /* f64[3,2] -> [2, 3] */
+  jet_attr a[4] = {an_i(), adc_int("axis_size", 3), adc_int("split_axis", 0), adc_int("concat_axis", 1)};
+  return adc_op(c, JET_OP_ALL_TO_ALL, (jet_value[]){adc_op2(c, JET_OP_MUL, x, x)}, 1, a, 4);
+}
+static jet_value cb_a2a_t(adc_b *c, jet_value x) { /* f64[6,2] -> [2, 6] */
+  jet_attr a[5] = {an_i(), adc_int("axis_size", 3), adc_int("split_axis", 0), adc_int("concat_axis", 1),
+                   adc_bool("tiled", true)};
+  return adc_op(c, JET_OP_ALL_TO_ALL, (jet_value[]){adc_op2(c, JET_OP_MUL, x, x)}, 1, a, 5);
+}
+static jet_value cb_index(adc_b *c, jet_value x) {
+  jet_attr a = an_i();
+  jet_value i = adc_op(c, JET_OP_AXIS_INDEX, NULL, 0, &a, 1);
+  return adc_op2(c, JET_OP_MUL, x, op_a(c, JET_OP_CONVERT_ELEMENT_TYPE, i, adc_dtype("new_dtype", F64)));
+}
+#define COLL(fn, body, xt, vjp) \
+  static void fn(adc_b *b, gen *g) { coll(b, g, xt, body, vjp); }
+COLL(k_psum, cb_psum, T(2), false)
+COLL(k_psum_v, cb_psum, T(2), true)
+COLL(k_pmax, cb_pmax, T(2), false)
+COLL(k_pmin, cb_pmin, T(2), false)
+COLL(k_gather_v, cb_gather, T(2), true)
+COLL(k_gather_tv, cb_gather_t, T(2, 2), true)
+COLL(k_scatter_v, cb_scatter, T(3, 2), true)
+COLL(k_scatter_tv, cb_scatter_t, T(2, 6), true)
+COLL(k_ppermute_v, cb_ppermute, T(2), true)
+COLL(k_a2a_v, cb_a2a, T(3, 2), true)
+COLL(k_a2a_tv, cb_a2a_t, T(6, 2), true)
+COLL(k_index, cb_index, T(2), false)
+
 static const op_case cases[] = {
     {JET_OP_NEG, "neg", u_neg, 0, 0, 0},
     {JET_OP_ABS, "abs", u_abs, 0, 0, 0},
@@ -628,6 +713,18 @@ static const op_case cases[] = {
     {JET_OP_SCAN, "scan", k_scan_fwd, 0, 0, 0},
     {JET_OP_SCAN, "scan(reverse)", k_scan_rev, 0, 0, 0},
     {JET_OP_WHILE, "while (through floor)", k_while, 1, 0, 0},
+    {JET_OP_PSUM, "psum (grad of vmap)", k_psum, 0, 0, 0},
+    {JET_OP_PSUM, "psum (vmap of vjp)", k_psum_v, 0, 0, 0},
+    {JET_OP_PMAX, "pmax (grad of vmap)", k_pmax, 0, 0, 0},
+    {JET_OP_PMIN, "pmin (grad of vmap)", k_pmin, 0, 0, 0},
+    {JET_OP_ALL_GATHER, "all_gather (vmap of vjp)", k_gather_v, 0, 0, 0},
+    {JET_OP_ALL_GATHER, "all_gather(tiled) (vmap of vjp)", k_gather_tv, 0, 0, 0},
+    {JET_OP_PSUM_SCATTER, "psum_scatter (vmap of vjp)", k_scatter_v, 0, 0, 0},
+    {JET_OP_PSUM_SCATTER, "psum_scatter(tiled) (vmap of vjp)", k_scatter_tv, 0, 0, 0},
+    {JET_OP_PPERMUTE, "ppermute (vmap of vjp)", k_ppermute_v, 0, 0, 0},
+    {JET_OP_ALL_TO_ALL, "all_to_all (vmap of vjp)", k_a2a_v, 0, 0, 0},
+    {JET_OP_ALL_TO_ALL, "all_to_all(tiled) (vmap of vjp)", k_a2a_tv, 0, 0, 0},
+    {JET_OP_AXIS_INDEX, "axis_index (grad of vmap)", k_index, 0, 0, 0},
 };
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
 

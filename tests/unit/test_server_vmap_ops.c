@@ -662,6 +662,66 @@ static void k_scan_rev(adc_b *b, gen *g, jet_dtype dt) { scan_case(b, g, dt, tru
   {OP, name, fn, dts, false}, {OP, name "(scalar x)", fn##_sx, dts, false}, \
       {OP, name "(scalar y)", fn##_sy, dts, false}
 
+/* Collectives: they run only inside a vmap of their axis name, so f(x) =
+ * vmap(body, axis_name='i', size 3)(x) as a call node (nested: [vmap 'j'
+ * of size 2, vmap 'i'] around a body over 'i', which the inner vmap passes
+ * through), batched again by the checks. The collectives' results against
+ * independent references: test_server_collectives.c. */
+static jet_attr an_i(void) { return (jet_attr){.name = "axis_name", .kind = JET_ATTR_STR, .u.s = "i"}; }
+static void coll(adc_b *b, gen *g, jet_dtype dt, jet_op op, const int64_t *xd, int32_t xr,
+                 const jet_attr *a, uint32_t na, bool nested) {
+  jet_type xt = jet_type_make(dt, xr, xd), ft = xt;
+  int32_t lead = nested ? 2 : 1;
+  for (int32_t d = xr - 1; d >= 0; d--) ft.dims[d + lead] = xt.dims[d];
+  ft.dims[0] = 3;
+  ft.dims[1] = nested ? 2 : ft.dims[1];
+  ft.rank = xr + lead;
+  jet_value x = X(b, g, ft);
+  if (b->st) return;
+  jet_graph *cg = jet_graph_create_child(b->g, "callee");
+  adc_b c = {cg, cg ? NULL : jet_status_oom("callee")};
+  jet_value p = adc_param(&c, xt), y;
+  if (op == JET_OP_AXIS_INDEX) {
+    jet_value i = adc_op(&c, op, NULL, 0, a, na);
+    y = adc_op2(&c, JET_OP_ADD, p, op_a(&c, JET_OP_CONVERT_ELEMENT_TYPE, i, adc_dtype("new_dtype", dt)));
+  } else {
+    y = adc_op(&c, op, &p, 1, a, na);
+  }
+  adc_outputs(&c, &y, 1);
+  if (c.st) {
+    b->st = c.st;
+    return;
+  }
+  jet_transform tf[2] = {gb_vmap(NULL, 0, NULL, 0, 2), gb_vmap(NULL, 0, NULL, 0, 3)};
+  tf[0].axis_name = "j";
+  tf[1].axis_name = "i";
+  jet_value v = 0;
+  b->st = jet_graph_add_node(b->g, JET_OP_CALL, &x, 1, NULL, 0, cg, tf + !nested, 1 + nested, &v);
+  out1(b, v);
+}
+#define COLL(fn, OP, dims, ...)                                                            \
+  static void fn(adc_b *b, gen *g, jet_dtype dt) {                                          \
+    const jet_attr a[] = {__VA_ARGS__};                                            \
+    coll(b, g, dt, OP, ADC_DIMS dims, sizeof(ADC_DIMS dims) / 8, a, sizeof a / sizeof a[0], false); \
+  }                                                                                          \
+  static void fn##_n(adc_b *b, gen *g, jet_dtype dt) {                                      \
+    const jet_attr a[] = {__VA_ARGS__};                                            \
+    coll(b, g, dt, OP, ADC_DIMS dims, sizeof(ADC_DIMS dims) / 8, a, sizeof a / sizeof a[0], true); \
+  }
+COLL(k_psum, JET_OP_PSUM, (2, 3), an_i())
+COLL(k_pmax, JET_OP_PMAX, (2), an_i())
+COLL(k_pmin, JET_OP_PMIN, (2, 2), an_i())
+COLL(k_gather, JET_OP_ALL_GATHER, (2), an_i(), adc_int("axis_size", 3), adc_int("axis", 1))
+COLL(k_gather_t, JET_OP_ALL_GATHER, (2, 2), an_i(), adc_int("axis_size", 3), adc_int("axis", 1), adc_bool("tiled", true))
+COLL(k_scatter, JET_OP_PSUM_SCATTER, (2, 3), an_i(), adc_int("axis_size", 3), adc_int("scatter_dimension", 1))
+COLL(k_scatter_t, JET_OP_PSUM_SCATTER, (6, 2), an_i(), adc_int("axis_size", 3), adc_bool("tiled", true))
+COLL(k_ppermute, JET_OP_PPERMUTE, (2), an_i(), ADC_INTS("perm", 0, 1, 1, 2, 2, 0))
+COLL(k_ppermute0, JET_OP_PPERMUTE, (2), an_i(), ADC_INTS("perm", 2, 0))
+COLL(k_a2a, JET_OP_ALL_TO_ALL, (2, 3), an_i(), adc_int("axis_size", 3), adc_int("split_axis", 1), adc_int("concat_axis", 0))
+COLL(k_a2a_t, JET_OP_ALL_TO_ALL, (3, 2), an_i(), adc_int("axis_size", 3), adc_int("split_axis", 0), adc_int("concat_axis", 1),
+     adc_bool("tiled", true))
+COLL(k_index, JET_OP_AXIS_INDEX, (2), an_i())
+
 static const op_case cases[] = {
     {JET_OP_NEG, "neg", u_neg, DN | BIT(JET_I64) | BIT(JET_U8), false},
     {JET_OP_NEG, "neg(scalar)", u_neg_s, DN, false},
@@ -803,6 +863,30 @@ static const op_case cases[] = {
     {JET_OP_WHILE, "while", k_while, DFI, false},
     {JET_OP_SCAN, "scan", k_scan, DFI, false},
     {JET_OP_SCAN, "scan(reverse)", k_scan_rev, DFI, false},
+    {JET_OP_PSUM, "psum (in vmap 'i')", k_psum, DN, true},
+    {JET_OP_PSUM, "psum (in vmap 'j' in vmap 'i')", k_psum_n, DN, true},
+    {JET_OP_PMAX, "pmax (in vmap 'i')", k_pmax, DN, false},
+    {JET_OP_PMAX, "pmax (in vmap 'j' in vmap 'i')", k_pmax_n, DN, false},
+    {JET_OP_PMIN, "pmin (in vmap 'i')", k_pmin, DN, false},
+    {JET_OP_PMIN, "pmin (in vmap 'j' in vmap 'i')", k_pmin_n, DN, false},
+    {JET_OP_ALL_GATHER, "all_gather (in vmap 'i')", k_gather, DA, false},
+    {JET_OP_ALL_GATHER, "all_gather (in vmap 'j' in vmap 'i')", k_gather_n, DA, false},
+    {JET_OP_ALL_GATHER, "all_gather(tiled) (in vmap 'i')", k_gather_t, DA, false},
+    {JET_OP_ALL_GATHER, "all_gather(tiled) (in vmap 'j' in vmap 'i')", k_gather_t_n, DA, false},
+    {JET_OP_PSUM_SCATTER, "psum_scatter (in vmap 'i')", k_scatter, DN, true},
+    {JET_OP_PSUM_SCATTER, "psum_scatter (in vmap 'j' in vmap 'i')", k_scatter_n, DN, true},
+    {JET_OP_PSUM_SCATTER, "psum_scatter(tiled) (in vmap 'i')", k_scatter_t, DN, true},
+    {JET_OP_PSUM_SCATTER, "psum_scatter(tiled) (in vmap 'j' in vmap 'i')", k_scatter_t_n, DN, true},
+    {JET_OP_PPERMUTE, "ppermute (in vmap 'i')", k_ppermute, DA, false},
+    {JET_OP_PPERMUTE, "ppermute (in vmap 'j' in vmap 'i')", k_ppermute_n, DA, false},
+    {JET_OP_PPERMUTE, "ppermute(zeros) (in vmap 'i')", k_ppermute0, DA, false},
+    {JET_OP_PPERMUTE, "ppermute(zeros) (in vmap 'j' in vmap 'i')", k_ppermute0_n, DA, false},
+    {JET_OP_ALL_TO_ALL, "all_to_all (in vmap 'i')", k_a2a, DA, false},
+    {JET_OP_ALL_TO_ALL, "all_to_all (in vmap 'j' in vmap 'i')", k_a2a_n, DA, false},
+    {JET_OP_ALL_TO_ALL, "all_to_all(tiled) (in vmap 'i')", k_a2a_t, DA, false},
+    {JET_OP_ALL_TO_ALL, "all_to_all(tiled) (in vmap 'j' in vmap 'i')", k_a2a_t_n, DA, false},
+    {JET_OP_AXIS_INDEX, "axis_index (in vmap 'i')", k_index, DFI, false},
+    {JET_OP_AXIS_INDEX, "axis_index (in vmap 'j' in vmap 'i')", k_index_n, DFI, false},
 };
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
 

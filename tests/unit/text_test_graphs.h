@@ -258,6 +258,30 @@ static inline jet_status tg_build_op_graph(jet_op op, jet_graph **out) {
       n_subs = 1;
       break;
     }
+    case JET_OP_PSUM:
+    case JET_OP_PMAX:
+    case JET_OP_PMIN:
+    case JET_OP_ALL_GATHER:
+    case JET_OP_PSUM_SCATTER:
+    case JET_OP_PPERMUTE:
+    case JET_OP_ALL_TO_ALL:
+    case JET_OP_AXIS_INDEX: {
+      /* collectives over axis "i" of size 2 (an escaped quote in the name) */
+      static const int64_t perm[] = {0, 1, 1, 0};
+      if (op != JET_OP_AXIS_INDEX) params[np++] = tg_type(JET_F32, 2, 2, 3);
+      at[na] = (jet_attr){.name = "axis_name", .kind = JET_ATTR_STR};
+      at[na++].u.s = op == JET_OP_PSUM ? "i\"j" : "i";
+      if (op == JET_OP_ALL_GATHER || op == JET_OP_PSUM_SCATTER || op == JET_OP_ALL_TO_ALL)
+        at[na++] = tg_int("axis_size", 2);
+      if (op == JET_OP_ALL_GATHER) at[na++] = tg_int("axis", 1);
+      if (op == JET_OP_PSUM_SCATTER) at[na++] = tg_bool("tiled", false);
+      if (op == JET_OP_PPERMUTE) at[na++] = tg_ints("perm", perm, 4);
+      if (op == JET_OP_ALL_TO_ALL) {
+        at[na++] = tg_int("split_axis", 0);
+        at[na++] = tg_int("concat_axis", 1);
+      }
+      break;
+    }
     default:
       /* Elementwise ops without attributes: operands of one dtype. */
       if (info->n_operands < 1 || info->n_attrs > 0 || !(info->attr_schema[0] == '\0'))

@@ -52,6 +52,13 @@
   X(a, f64, double, double, double, JET_F64)                \
   X(a, b8, uint8_t, uint8_t, int8_t, JET_BOOL)
 
+/* The error of a collective (an op with an axis_name attribute) that runs
+ * outside any mapped axis of that name: INVALID_ARGUMENT with JAX's text
+ * "unbound axis name: i. The following axis names (e.g. defined by pmap)
+ * are available to collective operations: []" (kernels/collective.c; the
+ * compile path gives the same for a graph it refuses). */
+jet_status jet__k_unbound_axis(const jet_node *node) JET_MUST_USE;
+
 /* INVALID_ARGUMENT naming the operand and its dtype (the driver prefixes the
  * node). */
 jet_status jet__k_bad_dtype(const jet_node *node, int operand, jet_dtype d) JET_MUST_USE;

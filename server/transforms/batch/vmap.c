@@ -6,7 +6,9 @@
  * jet_vmap_signature (shared/src/infer/transform_vmap.c), so the server and
  * the call rule give the same types and messages; the one check that needs
  * the batched graph is done here: a batched output with out_axes None is
- * "vmap has mapped output (output 0) but out_axes is None". */
+ * "vmap has mapped output (output 0) but out_axes is None". A collective
+ * over the vmap's own axis_name (binds_axis) goes to its rule even without
+ * a batched operand (axis_index has none). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +55,23 @@ static void check_result(jet_batch *b, const jet_node *nd, uint32_t j, jet_value
                                      jet_op_name(nd->op), j, a, (int)ybd, w, (long long)b->size));
 }
 
+/* Does node nd hold a collective over this vmap's axis (an op with an
+ * axis_name attribute equal to b->axis_name), itself or in its control-flow
+ * sub-graphs? Such a node goes to its rule even when no operand is batched:
+ * its result depends on the example (axis_index, ppermute) or on the axis
+ * size (psum of an unbatched value). */
+static bool binds_axis(const jet_batch *b, const jet_node *nd) {
+  if (!b->axis_name || !b->axis_name[0]) return false;
+  const jet_attr *a = jet_op_attr_spec(nd->op, "axis_name") ? jet_node_attr(nd, "axis_name") : NULL;
+  if (a && a->kind == JET_ATTR_STR && a->u.s && strcmp(a->u.s, b->axis_name) == 0) return true;
+  for (uint32_t k = 0; k < nd->n_subgraphs; k++) {
+    const jet_graph *sg = nd->subgraphs[k];
+    for (uint32_t i = 0; i < sg->n_nodes; i++)
+      if (binds_axis(b, &sg->nodes[i])) return true;
+  }
+  return false;
+}
+
 void jet_batch_emit(jet_batch *b, const jet_graph *src, const jet_value *xs, const int32_t *bds,
                     jet_value *outs, int32_t *obds) {
   jet_emit *e = &b->e;
@@ -91,7 +110,7 @@ void jet_batch_emit(jet_batch *b, const jet_graph *src, const jet_value *xs, con
       res[j] = JET_EMIT_NONE;
       rbd[j] = JET_NOT_BATCHED;
     }
-    if (!any) {
+    if (!any && !binds_axis(b, nd)) {
       jet_value first = jet_emit_node_copy(e, nd, ops);
       for (uint32_t j = 0; j < nd->n_results; j++) res[j] = first + j;
     } else if (nd->op == JET_OP_CALL) {

@@ -18,7 +18,7 @@ typedef enum jet_op {
 
 /* Bump when the op set or any op's meaning changes: it is part of every
  * executable's cache key. */
-#define JET_OPSET_VERSION 3
+#define JET_OPSET_VERSION 4
 
 typedef enum jet_attr_kind {
   JET_ATTR_INT = 1,
