@@ -471,6 +471,60 @@ jet_value jet_fori_loop_dynamic(jet_builder *b, jet_value lower, jet_value upper
 /* Number of results of the node that defined v (1 for most ops). */
 uint32_t jet_builder_num_results(const jet_builder *b, jet_value v);
 
+/* ------------------------------------------------------------------------
+ * Collectives over a named axis (client/lib/builder_collective.c)
+ *
+ * JAX's psum / pmean / pmax / pmin / all_gather / psum_scatter / ppermute /
+ * all_to_all / axis_index. A graph using them is written for one member of
+ * the axis; the axis name must be bound when it is transformed: by a vmap
+ * transform with that axis_name (jet_tf_vmap(..., "i")), where the members
+ * are the batch's examples (pmap is not implemented: UNIMPLEMENTED).
+ * Transforming a graph whose collective names no enclosing axis is the
+ * daemon's INVALID_ARGUMENT. n is the axis size, i the member's index.
+ * axis_name must be non-empty; axis_size (where taken) must equal the bound
+ * axis's size (the builder cannot know it, so it is given, as JAX's traced
+ * programs carry it). Errors are recorded in the builder like any op's.
+ *
+ *   jet_value s = jet_psum(b, x, "i");              // sum of x over the batch
+ *   jet_transform v = jet_tf_vmap(NULL, 0, NULL, 0, 3, "i");
+ *   // vmap(lambda x: psum(x, 'i'), axis_name='i')(xs): every row is xs.sum(0)
+ * ------------------------------------------------------------------------ */
+
+/* All-reduce: every member gets the sum / max / min of the members' x
+ * (numeric dtypes; the result has x's type). */
+jet_value jet_psum(jet_builder *b, jet_value x, const char *axis_name);
+jet_value jet_pmax(jet_builder *b, jet_value x, const char *axis_name);
+jet_value jet_pmin(jet_builder *b, jet_value x, const char *axis_name);
+/* psum(x) / psum(1) (psum of the constant 1 is n), as JAX's pmean: the
+ * result has x's dtype when it is floating, else f32 (true division). */
+jet_value jet_pmean(jet_builder *b, jet_value x, const char *axis_name);
+/* Every member gets the members' x stacked along a new axis `axis` (size
+ * n; 0 <= axis <= rank of x), or with tiled concatenated along the
+ * existing axis `axis` (0 <= axis < rank of x). Here and below a
+ * negative axis counts from the end, as in JAX. */
+jet_value jet_all_gather(jet_builder *b, jet_value x, const char *axis_name, int64_t axis_size,
+                         int64_t axis, bool tiled);
+/* psum, then member i keeps slice i along scatter_dimension: untiled that
+ * dim must be n and is removed; tiled it must be divisible by n and keeps
+ * the i-th of n equal blocks. */
+jet_value jet_psum_scatter(jet_builder *b, jet_value x, const char *axis_name, int64_t axis_size,
+                           int64_t scatter_dimension, bool tiled);
+/* pairs: n_pairs (source, destination) pairs flattened ({src0, dst0, src1,
+ * dst1, ...}); member dst gets src's x, members that are nobody's
+ * destination get zeros. Sources and destinations must be unique and in
+ * [0, n). */
+jet_value jet_ppermute(jet_builder *b, jet_value x, const char *axis_name, const int64_t *pairs,
+                       size_t n_pairs);
+/* As JAX's all_to_all: x is split along split_axis into n chunks, chunk j
+ * goes to member j, and the received chunks are stacked along concat_axis
+ * (untiled: x.shape[split_axis] must be n; that axis is removed and a new
+ * axis of size n is inserted at concat_axis) or concatenated along it
+ * (tiled: x.shape[split_axis] divisible by n). */
+jet_value jet_all_to_all(jet_builder *b, jet_value x, const char *axis_name, int64_t axis_size,
+                         int64_t split_axis, int64_t concat_axis, bool tiled);
+/* The member's index along the axis: an i32 scalar in [0, n). */
+jet_value jet_axis_index(jet_builder *b, const char *axis_name);
+
 /* ========================================================================
  * Compile and execute
  * ======================================================================== */

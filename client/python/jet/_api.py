@@ -7,7 +7,7 @@ import functools
 
 import numpy as np
 
-from . import _pytree, _stage, errors
+from . import _collective, _pytree, _stage, errors
 from ._stage import clear_caches  # noqa: F401  (used by _core.clear_caches)
 from ._value import Value
 
@@ -64,7 +64,7 @@ def jit(f=None, static_argnums=(), static_argnames=(), donate_argnums=(), **unus
             kw.update(st_kw)
             return f(*full, **kw)
 
-        key = (in_tree, _stage.avals_key(values), statics, st_kw)
+        key = (in_tree, _stage.avals_key(values), statics, st_kw, _collective.env_key())
         g = inner_cache.get(key)
         if g is None:
             g = _stage.trace_function(body, name, in_tree, [v._aval for v in values], "jit")
@@ -148,7 +148,7 @@ def _diff(f, argnums, has_aux, kind, allow_int=False):
             outs = tr.add_call(graph, list(vals) + graph.hoisted, tf, False)
             return outs, out_tree
 
-        key = (in_tree, _stage.avals_key(values))
+        key = (in_tree, _stage.avals_key(values), _collective.env_key())
         outs, out_tree = _stage.run_staged(cache, key, "%s_%s" % (kind, name), values, emit)
         return _assemble(kind, outs, out_tree, groups, single, has_aux)
 

@@ -1,5 +1,5 @@
 """jvp and vjp: forward and reverse mode as transforms sent to jetd."""
-from . import _pytree, _stage
+from . import _collective, _pytree, _stage
 from ._core import asarray_value
 
 
@@ -111,7 +111,7 @@ def vjp(f, *primals, has_aux=False):
             n_outs = len(graph.out_avals)
             return res[n_outs:n_outs + n], None
 
-        key = (_stage.avals_key(pl), _stage.avals_key(cts))
+        key = (_stage.avals_key(pl), _stage.avals_key(cts), _collective.env_key())
         res, _ = _stage.run_staged(cache, key, "vjp_" + name, pl + cts, emit)
         return tuple(_stage.regroup(res[s:e], [(e - s, td)], True) for s, e, td in spans)
 

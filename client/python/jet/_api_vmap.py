@@ -1,6 +1,8 @@
 """vmap (batching on jetd) and pmap (sent to jetd, which refuses it with
-UNIMPLEMENTED until pmap exists there)."""
-from . import _pytree, _stage
+UNIMPLEMENTED until pmap exists there). Both bind their axis_name (with its
+size) for the collectives of jet.lax while the mapped function is traced
+(_collective.bind_axis)."""
+from . import _collective, _pytree, _stage
 from ._core import ShapedArray
 
 
@@ -68,7 +70,8 @@ def vmap(f, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_nam
             inner.append(ShapedArray(shp, v.dtype, v.weak_type))
 
         def emit(tr, vals):
-            graph, out_tree = _stage.trace_function(f, name, in_tree, inner, "vmap")
+            with _collective.bind_axis(axis_name, n):
+                graph, out_tree = _stage.trace_function(f, name, in_tree, inner, "vmap")
             oa = out_axes
             if isinstance(oa, list):
                 oa = tuple(oa)
@@ -87,7 +90,8 @@ def vmap(f, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_nam
                               [a.weak_type for a in graph.out_avals])
             return res, out_tree
 
-        key = (in_tree, _stage.avals_key(values), tuple(norm), n)
+        key = (in_tree, _stage.avals_key(values), tuple(norm), n, axis_name,
+               _collective.env_key())
         outs, out_tree = _stage.run_staged(cache, key, "vmap_" + name, values, emit)
         return _pytree.tree_unflatten(out_tree, outs)
 
@@ -111,7 +115,9 @@ def pmap(f, axis_name=None, in_axes=0, out_axes=0, static_broadcasted_argnums=()
                  for v in values]
 
         def emit(tr, vals):
-            graph, out_tree = _stage.trace_function(f, name, in_tree, inner, "pmap")
+            size = next((v.shape[0] for v in values if v.shape), 1)
+            with _collective.bind_axis(axis_name, size):
+                graph, out_tree = _stage.trace_function(f, name, in_tree, inner, "pmap")
             opts = []
             if axis_name is not None:
                 opts.append('axis_name="%s"' % axis_name)

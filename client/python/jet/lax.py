@@ -433,3 +433,9 @@ def erfc(x):
 from jet._control import cond, switch, while_loop, fori_loop, scan  # noqa: E402
 
 __all__ += ["cond", "switch", "while_loop", "fori_loop", "scan"]
+
+from jet._collective import (psum, pmean, pmax, pmin, all_gather, psum_scatter,  # noqa: E402
+                             ppermute, all_to_all, axis_index)
+
+__all__ += ["psum", "pmean", "pmax", "pmin", "all_gather", "psum_scatter", "ppermute",
+            "all_to_all", "axis_index"]
