@@ -418,6 +418,25 @@ static char *rnn_text(int64_t length) {
   return t;
 }
 
+/* h <- h + reduce_sum(M, axes=[1]) (M f32[4,8,4]) as a scan of `length`. */
+static char *middle_sum_text(int64_t length) {
+  char *t = malloc(1024);
+  assert_non_null(t);
+  snprintf(t, 1024,
+           "graph m(%%0: f32[4,8,4], %%1: f32[4,4]) {\n"
+           "  %%2 = scan[n_consts=1, n_carry=1, length=%lld] %%0, %%1 : f32[4,4] {\n"
+           "    graph b(%%0: f32[4,8,4], %%1: f32[4,4]) {\n"
+           "      %%2 = reduce_sum[axes=[1]] %%0 : f32[4,4]\n"
+           "      %%3 = add %%1, %%2 : f32[4,4]\n"
+           "      return %%3\n"
+           "    }\n"
+           "  }\n"
+           "  return %%2\n"
+           "}\n",
+           (long long)length);
+  return t;
+}
+
 static void test_no_allocation_per_iteration(void **state) {
   (void)state;
   enum { N = 200 };
@@ -475,6 +494,22 @@ static void test_no_allocation_per_iteration(void **state) {
                           (unsigned long long)c1, N, (unsigned long long)c10, 10 * N);
   compiled_free(&q1);
   compiled_free(&q10);
+
+  /* A body with an unfused middle-axis f32 reduce_sum (its f64 accumulator
+   * is on the stack for small results). */
+  char *m1 = middle_sum_text(N), *m10 = middle_sum_text(10 * N);
+  compiled p1 = compile_text(m1), p10 = compile_text(m10);
+  free(m1);
+  free(m10);
+  float M[128], h16[16] = {0};
+  for (int i = 0; i < 128; i++) M[i] = (float)(i % 5) * 0.25f;
+  const void *dm[] = {M, h16};
+  check_same(&p1, dm);
+  const uint64_t d1 = allocs_of_run(&p1, dm), d10 = allocs_of_run(&p10, dm);
+  if (d1 != d10) fail_msg("middle-axis sum: %llu allocations for %d steps, %llu for %d",
+                          (unsigned long long)d1, N, (unsigned long long)d10, 10 * N);
+  compiled_free(&p1);
+  compiled_free(&p10);
   free(xs);
   free(ks);
   free(x8);

@@ -151,14 +151,17 @@ static jet_status reduce(const jet_node *node, const jet_buf *in, jet_buf *out) 
     }
   }
   if (dt == JET_F32 && op == JET_OP_REDUCE_SUM) {
-    double *acc = jet_mem_alloc((size_t)nout * sizeof(double));
+    /* Small results (the common case inside loop bodies) accumulate on the
+     * stack: no allocation per call. */
+    double small[256];
+    double *acc = nout <= 256 ? small : jet_mem_alloc((size_t)nout * sizeof(double));
     if (!acc) return jet_status_oom("reduce_sum f64 accumulator");
     for (int64_t i = 0; i < nout; i++) acc[i] = 0.0;
     const float *x = in[0].data;
     RED_WALK(double, float, C_ADD);
     float *o = out[0].data;
     for (int64_t i = 0; i < nout; i++) o[i] = (float)acc[i];
-    jet_mem_free(acc);
+    if (acc != small) jet_mem_free(acc);
     return NULL;
   }
   if (dt == JET_F32 || dt == JET_F64) {
