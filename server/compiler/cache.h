@@ -41,7 +41,7 @@
 /* Bump when transforms/ or the passes run before caching change their
  * output graphs: entries of the on-disk cache written by another revision
  * are discarded and compiled again. */
-#define JET_COMPILER_REVISION 4
+#define JET_COMPILER_REVISION 5
 #define JET__CACHE_STR2(x) #x
 #define JET__CACHE_STR(x) JET__CACHE_STR2(x)
 #define JET_COMPILER_VERSION JET_VERSION "+c" JET__CACHE_STR(JET_COMPILER_REVISION)

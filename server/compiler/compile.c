@@ -118,18 +118,43 @@ void jet_compiler_key(const jet_graph *graph, const jet_transform *transforms,
 }
 
 /* A collective (an op with an axis_name attribute) left after the
- * transforms is bound to no mapped axis (vmap replaces those over its own
- * name; pmap answers UNIMPLEMENTED for now): the graph is refused with JAX's "unbound
- * axis name" error naming the node, in control-flow sub-graphs too. */
-static jet_status refuse_collectives(const jet_graph *g) {
+ * transforms must be bound by an enclosing pmap node over its axis_name
+ * (vmap replaces those over its own name); any other is refused with JAX's
+ * "unbound axis name" error naming the node, in control-flow sub-graphs too.
+ * `bound` is the chain of axis names of the enclosing pmap nodes. */
+typedef struct bound_axis {
+  const char *name;
+  const struct bound_axis *outer;
+} bound_axis;
+
+static const char *axis_name_of(const jet_node *n) {
+  const jet_attr *a = jet_node_attr(n, "axis_name");
+  return a && a->kind == JET_ATTR_STR ? a->u.s : NULL;
+}
+
+static bool is_bound(const bound_axis *b, const char *name) {
+  for (; b && name; b = b->outer)
+    if (b->name && strcmp(b->name, name) == 0) return true;
+  return false;
+}
+
+static jet_status refuse_collectives(const jet_graph *g, const bound_axis *bound) {
   for (uint32_t i = 0; i < g->n_nodes; i++) {
     const jet_node *n = &g->nodes[i];
     jet_status st = NULL;
-    if (jet_op_attr_spec(n->op, "axis_name")) {
-      st = jet__k_unbound_axis(n);
+    if (jet_op_is_collective(n->op)) {
+      if (!is_bound(bound, axis_name_of(n))) {
+        const char *names[16];
+        uint32_t nb = 0;
+        for (const bound_axis *b = bound; b && nb < 16; b = b->outer)
+          names[nb++] = b->name ? b->name : "";
+        st = jet__k_unbound_axis(n, names, nb);
+      }
     } else {
+      bound_axis inner = {axis_name_of(n), bound};
+      const bound_axis *b = n->op == JET_OP_PMAP ? &inner : bound;
       for (uint32_t k = 0; k < n->n_subgraphs && !st; k++) {
-        st = refuse_collectives(n->subgraphs[k]);
+        st = refuse_collectives(n->subgraphs[k], b);
         if (st) st = jet_status_annotate(st, "sub-graph %u: ", k);
       }
     }
@@ -185,7 +210,7 @@ jet_status jet_compiler_compile_ex(jet_cache *cache, jet_graph *graph,
   res->source = JET_COMPILE_COMPILED;
   jet_graph *compiled;
   JET_RETURN_IF_ERROR(jet_transforms_apply(graph, transforms, n_transforms, &compiled));
-  jet_status unbound = refuse_collectives(compiled);
+  jet_status unbound = refuse_collectives(compiled, NULL);
   if (unbound) {
     jet_graph_destroy(compiled);
     return unbound;

@@ -1,7 +1,7 @@
 /* Control steps of a lowering (lower_internal.h) and the layout of a
  * program's frame (program_internal.h).
  *
- * Each sub-graph of a cond / while / scan node is lowered once, by
+ * Each sub-graph of a cond / while / scan / pmap node is lowered once, by
  * jet_lower itself (so it is fused and memory-planned like a root graph,
  * and control nodes inside it become control steps of its own program:
  * nesting is recursion). The cleanup passes already ran over sub-graphs
@@ -15,7 +15,11 @@
  * each carry (the loop ping-pongs between it and the node's result
  * buffer), the while predicate and the pointer arrays the sub-programs are
  * bound to. Sizes are fixed at compile time, so one allocation per root
- * execution holds every nested loop's memory. */
+ * execution holds every nested loop's memory. A pmap step's members run
+ * concurrently, so each gets a member frame of its own: the body's frame,
+ * buffers for operands gathered along an in_axis other than 0 and for
+ * outputs stacked along an out_axis other than 0 (or taken from member
+ * 0), its axis binding and pointer arrays (pmap_layout). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +33,98 @@ static uint64_t align_up(uint64_t x) { return (x + ALIGN - 1) / ALIGN * ALIGN; }
 static jet_status mismatch(const jet_node *n, const char *what, uint32_t got, uint32_t want) {
   return jet_status_make(JET_INVALID_ARGUMENT, "lowering %s: %s is %u, expected %u",
                          jet_op_name(n->op), what, got, want);
+}
+
+/* pmap: the member count, devices, axes and the bytes of one member's part
+ * of each operand and result (the body's parameter / output types). */
+static jet_status pmap_fields(const jet_node *n, jet_control *c) {
+  if (c->n_progs != 1) return mismatch(n, "the sub-graph count", c->n_progs, 1);
+  const jet_graph *bg = n->subgraphs[0];
+  const int64_t size = jet_node_attr_int(n, "axis_size", 0);
+  const jet_attr *name = jet_node_attr(n, "axis_name");
+  if (size < 1 || size > 65536)
+    return jet_status_make(JET_INVALID_ARGUMENT, "lowering pmap: axis_size=%lld is out of range",
+                           (long long)size);
+  if (!name || name->kind != JET_ATTR_STR || !name->u.s)
+    return jet_status_make(JET_INVALID_ARGUMENT, "lowering pmap: no axis_name");
+  c->n_members = (uint32_t)size;
+  c->axis_name = name->u.s;
+  c->n_args = n->n_operands;
+  c->n_outs = n->n_results;
+  if (bg->n_params != c->n_args) return mismatch(n, "the body's parameter count", bg->n_params, c->n_args);
+  if (bg->n_outputs != c->n_outs) return mismatch(n, "the body's output count", bg->n_outputs, c->n_outs);
+  uint32_t nia = 0, noa = 0, nd = 0;
+  const jet_attr *ia = jet_node_attr(n, "in_axes"), *oa = jet_node_attr(n, "out_axes"),
+                 *dv = jet_node_attr(n, "devices");
+  if (ia && ia->kind == JET_ATTR_INTS) nia = ia->u.ints.n;
+  if (oa && oa->kind == JET_ATTR_INTS) noa = oa->u.ints.n;
+  if (dv && dv->kind == JET_ATTR_INTS) nd = dv->u.ints.n;
+  if (nia != c->n_args) return mismatch(n, "the in_axes count", nia, c->n_args);
+  if (noa != c->n_outs) return mismatch(n, "the out_axes count", noa, c->n_outs);
+  if (dv && nd != c->n_members) return mismatch(n, "the devices count", nd, c->n_members);
+  c->devices = malloc(c->n_members * sizeof *c->devices);
+  c->in_axes = malloc((c->n_args + c->n_outs + 1) * sizeof *c->in_axes);
+  c->arg_slice = malloc(2 * (c->n_args + c->n_outs + 1) * sizeof *c->arg_slice);
+  if (!c->devices || !c->in_axes || !c->arg_slice) return jet_status_oom("pmap step");
+  c->out_axes = c->in_axes + c->n_args;
+  c->out_slice = c->arg_slice + c->n_args;
+  c->arg_buf_off = c->out_slice + c->n_outs;
+  c->out_buf_off = c->arg_buf_off + c->n_args;
+  for (uint32_t m = 0; m < c->n_members; m++) {
+    const int64_t d = dv ? dv->u.ints.v[m] : m;
+    if (d < 0 || d > UINT32_MAX)
+      return jet_status_make(JET_INVALID_ARGUMENT, "lowering pmap: devices[%u] = %lld", m,
+                             (long long)d);
+    c->devices[m] = (uint32_t)d;
+  }
+  for (uint32_t i = 0; i < c->n_args; i++) {
+    const int64_t ax = ia->u.ints.v[i];
+    if (ax < -1 || ax >= n->subgraphs[0]->value_types[i].rank + 1)
+      return jet_status_make(JET_INVALID_ARGUMENT, "lowering pmap: in_axes[%u] = %lld", i,
+                             (long long)ax);
+    c->in_axes[i] = (int32_t)ax;
+    c->arg_slice[i] = jet_type_nbytes(&bg->value_types[i]);
+  }
+  for (uint32_t j = 0; j < c->n_outs; j++) {
+    const int64_t ax = oa->u.ints.v[j];
+    const jet_type *y = &bg->value_types[bg->outputs[j]];
+    if (ax < -1 || ax > y->rank)
+      return jet_status_make(JET_INVALID_ARGUMENT, "lowering pmap: out_axes[%u] = %lld", j,
+                             (long long)ax);
+    c->out_axes[j] = (int32_t)ax;
+    c->out_slice[j] = jet_type_nbytes(y);
+  }
+  return NULL;
+}
+
+/* pmap's step frame (program_internal.h): the members' statuses, then one
+ * member frame per member (body frame, gather / output buffers, the axis
+ * binding, the pointer arrays). */
+static void pmap_layout(jet_control *c) {
+  uint64_t off = align_up(c->progs[0]->frame_bytes);
+  c->prog_off[0] = 0;
+  for (uint32_t i = 0; i < c->n_args; i++) {
+    c->arg_buf_off[i] = UINT64_MAX;
+    if (c->in_axes[i] > 0) {
+      c->arg_buf_off[i] = off;
+      off += align_up(c->arg_slice[i]);
+    }
+  }
+  for (uint32_t j = 0; j < c->n_outs; j++) {
+    c->out_buf_off[j] = UINT64_MAX;
+    if (c->out_axes[j] != 0) {
+      c->out_buf_off[j] = off;
+      off += align_up(c->out_slice[j]);
+    }
+  }
+  c->axis_off = off;
+  off += align_up(sizeof(jet_exec_axis));
+  c->ptrs_off = off;
+  off += (uint64_t)(c->n_args + c->n_outs) * sizeof(void *);
+  c->member_stride = align_up(off);
+  c->status_off = 0;
+  c->member_off = align_up((uint64_t)c->n_members * sizeof(jet_status));
+  c->frame_bytes = c->member_off + (uint64_t)c->n_members * c->member_stride;
 }
 
 /* Checks the counts the runtime relies on (the validator has checked the
@@ -90,6 +186,7 @@ static jet_status shape_fields(const jet_node *n, jet_control *c) {
       c->n_outs = bg->n_outputs;
       return NULL;
     }
+    case JET_OP_PMAP: return pmap_fields(n, c);
     default:
       return jet_status_make(JET_INTERNAL, "lowering: %s is not a control-flow op",
                              jet_op_name(n->op));
@@ -109,6 +206,10 @@ static jet_status build_control(const jet_node *n, jet_control **out) {
   for (uint32_t k = 0; k < c->n_progs; k++) {
     jet_status st = jet_lower(n->subgraphs[k], &c->progs[k]);
     if (st) return jet_status_annotate(st, "%s sub-graph %u: ", jet_op_name(n->op), k);
+  }
+  if (n->op == JET_OP_PMAP) {
+    pmap_layout(c);
+    return NULL;
   }
   uint64_t off = 0;
   if (n->op == JET_OP_COND) {
@@ -146,6 +247,10 @@ jet_status jet__lower_control(jet_program *p) {
     if (c->frame_bytes > region) region = c->frame_bytes;
     p->info.program_bytes += sizeof *c + c->n_progs * (sizeof(void *) + sizeof(uint64_t));
     for (uint32_t k = 0; k < c->n_progs; k++) p->info.program_bytes += c->progs[k]->info.program_bytes;
+    if (c->n_members)
+      p->info.program_bytes += (uint64_t)c->n_members * sizeof *c->devices +
+                               (uint64_t)(c->n_args + c->n_outs + 1) *
+                                   (sizeof *c->in_axes + 2 * sizeof *c->arg_slice);
   }
   p->arena_off = align_up((uint64_t)g->n_values * sizeof(void *));
   p->ctl_off = align_up(p->arena_off + p->arena_bytes);

@@ -15,7 +15,7 @@
 const char jet_config_default_text[] =
     "# jetd built-in defaults\n"
     "listen = 127.0.0.1:" STR(JET_DEFAULT_PORT) "\n"
-    "devices = 1\n"
+    "devices = auto\n"
     "memory-limit = auto\n"
     "max-request-bytes = 64M\n"
     "log-level = info\n"
@@ -34,7 +34,8 @@ const char jet_config_usage[] =
     "  --listen HOST:PORT|unix:PATH  address to serve on (default 127.0.0.1:" STR(
         JET_DEFAULT_PORT) "; port 0 = any free port)\n"
     "  --config FILE                 read `key = value` lines (same keys as the flags)\n"
-    "  --devices N                   number of CPU devices (default 1)\n"
+    "  --devices N|auto              number of CPU devices; auto = one per online CPU\n"
+    "                                (default); more than the cores is fine (tests)\n"
     "  --memory-limit BYTES|auto     memory limit per device, K/M/G suffixes, 0 = none,\n"
     "                                auto = 3/4 of physical memory / devices (default)\n"
     "  --max-request-bytes BYTES     largest request message (default 64M)\n"
@@ -111,8 +112,18 @@ jet_status jet_config_set(jet_config *c, const char *key, const char *value) {
       return jet_status_make(JET_INVALID_ARGUMENT, "listen: '%.64s' is not an address", value);
     snprintf(c->listen, sizeof(c->listen), "%s", value);
   } else if (strcmp(key, "devices") == 0) {
-    JET_RETURN_IF_ERROR(parse_uint(key, value, 1, 1024, &v));
-    c->devices = (uint32_t)v;
+    if (strcmp(value, "auto") == 0) {
+      c->devices = 0; /* resolved by jet_config_finish */
+    } else {
+      jet_status st = parse_uint(key, value, 1, JET_CONFIG_MAX_DEVICES, &v);
+      if (st) {
+        jet_status_free(st);
+        return jet_status_make(JET_INVALID_ARGUMENT,
+                               "devices: '%.64s' is neither auto nor an integer in 1..%u", value,
+                               JET_CONFIG_MAX_DEVICES);
+      }
+      c->devices = (uint32_t)v;
+    }
   } else if (strcmp(key, "memory-limit") == 0) {
     c->memory_limit_auto = strcmp(value, "auto") == 0;
     if (c->memory_limit_auto)
@@ -281,7 +292,17 @@ jet_status jet_config_from_args(int argc, char **argv, jet_config *c, jet_config
   return NULL;
 }
 
+uint32_t jet_config_online_cpus(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  if (n < 1) return 1;
+  return n > JET_CONFIG_MAX_DEVICES ? JET_CONFIG_MAX_DEVICES : (uint32_t)n;
+}
+
 void jet_config_finish(jet_config *c) {
+  /* devices = auto: one per online CPU (JAX's CPU backend has one device;
+   * XLA's forced host device count gives more: here any number may be
+   * asked for, the default follows the cores). */
+  if (c->devices == 0) c->devices = jet_config_online_cpus();
   if (!c->memory_limit_auto) return;
   long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
   uint64_t phys = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;

@@ -4,7 +4,10 @@
  * keys are the flag names:
  *
  *   listen             HOST:PORT or unix:/path (port 0 = any free port)
- *   devices            number of CPU devices (>= 1)
+ *   devices            number of CPU devices (1..1024), or auto (the
+ *                      default) = one per online CPU; more devices than
+ *                      cores is allowed (tests, as XLA's forced host
+ *                      device count)
  *   memory-limit       bytes per device, K/M/G suffixes allowed, 0 = none,
  *                      auto (the default) = 3/4 of physical memory / devices
  *   max-request-bytes  largest request message accepted
@@ -39,9 +42,11 @@
 #include "daemon/log.h"
 #include "jet/status.h"
 
+#define JET_CONFIG_MAX_DEVICES 1024
+
 typedef struct jet_config {
   char listen[512];
-  uint32_t devices;
+  uint32_t devices; /* 0 = auto until jet_config_finish resolves it */
   uint64_t memory_limit;
   bool memory_limit_auto; /* resolved into memory_limit by jet_config_finish */
   uint64_t max_request_bytes;
@@ -77,9 +82,13 @@ typedef enum jet_config_action {
 jet_status jet_config_from_args(int argc, char **argv, jet_config *c,
                                 jet_config_action *action) JET_MUST_USE;
 
-/* Resolves derived values (memory-limit auto) once every source has been
- * applied; jet_config_from_args calls it. */
+/* Resolves derived values once every source has been applied (devices auto
+ * = jet_config_online_cpus(), then memory-limit auto, shared by those
+ * devices); jet_config_from_args calls it. */
 void jet_config_finish(jet_config *c);
+
+/* sysconf(_SC_NPROCESSORS_ONLN), at least 1, at most JET_CONFIG_MAX_DEVICES. */
+uint32_t jet_config_online_cpus(void);
 
 /* The --help text. */
 extern const char jet_config_usage[];

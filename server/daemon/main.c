@@ -9,6 +9,7 @@
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
+#include "runtime/device_exec.h"
 #include "runtime/fused/tile.h"
 #include "runtime/pool.h"
 
@@ -56,11 +57,21 @@ int main(int argc, char **argv) {
     jet_status_free(st);
     return 1;
   }
+  /* One executor thread per device: the members of pmap calls run there
+   * (runtime/device_exec.h), so they may use the compute pool. */
+  st = jet_device_exec_global_init(cfg.devices);
+  if (st) {
+    fprintf(stderr, "jetd: device executors: %s\n", jet_status_message(st));
+    jet_status_free(st);
+    jet_pool_global_shutdown();
+    return 1;
+  }
   jet_tile_init();
   jet_log(JET_LOG_INFO, 0,
           "compute pool: %u threads; OpenBLAS core %s, 1 thread; fused kernels: %s",
           jet_pool_size(jet_pool_global()), openblas_get_corename(), jet_tile_isa());
   int rc = jet_daemon_run(&cfg);
+  jet_device_exec_global_shutdown();
   jet_pool_global_shutdown();
   return rc;
 }

@@ -67,6 +67,12 @@ static jet_status check_ctl(const jet_exec_ctl *ctl, uint32_t i, const jet_node 
   return NULL;
 }
 
+const jet_exec_axis *jet_exec_find_axis(const jet_exec_ctl *ctl, const char *name) {
+  for (const jet_exec_axis *a = ctl ? ctl->axes : NULL; a && name; a = a->outer)
+    if (a->name && strcmp(a->name, name) == 0) return a;
+  return NULL;
+}
+
 jet_status jet_exec_poll(const jet_exec_ctl *ctl, const char *what, uint64_t iter) {
   if (!ctl) return NULL;
   if (ctl->cancelled && atomic_load(ctl->cancelled) != 0)
@@ -142,6 +148,7 @@ static jet_status run_node(run *r, uint32_t i, const jet_exec_ctl *ctl) {
     r->owned[node->first_result + k] = 1;
     r->temp_bytes += nb;
   }
+  if (jet_op_is_collective(node->op)) return jet__exec_collective(node, r->ins, res, ctl);
   const jet_kernel_fn fn = jet_exec_kernel(node->op);
   if (!fn) return jet_status_make(JET_INVALID_ARGUMENT, "unknown op %d", (int)node->op);
   return fn(node, r->ins, res);

@@ -23,11 +23,27 @@ typedef struct jet_buf {
 } jet_buf;
 
 /* Optional controls, checked between ops. */
+typedef struct jet_comm jet_comm;
+
+/* A named axis bound by an enclosing pmap for the member running: its
+ * communicator (runtime/collective/comm.h), the member's rank and the axis
+ * size. Bindings chain outwards (nested pmaps). */
+typedef struct jet_exec_axis {
+  const char *name;
+  jet_comm *comm;
+  uint32_t rank, size;
+  const struct jet_exec_axis *outer; /* the enclosing binding, or NULL */
+} jet_exec_axis;
+
 typedef struct jet_exec_ctl {
   const atomic_int *cancelled; /* non-zero = stop with CANCELLED; may be NULL */
   int64_t deadline_ns;         /* CLOCK_MONOTONIC ns; 0 = none -> DEADLINE_EXCEEDED */
   uint64_t max_temp_bytes;     /* 0 = unlimited; over it -> RESOURCE_EXHAUSTED */
+  const jet_exec_axis *axes;   /* innermost pmap axis bound for this run; NULL = none */
 } jet_exec_ctl;
+
+/* The innermost binding of axis `name` in ctl (may be NULL), or NULL. */
+const jet_exec_axis *jet_exec_find_axis(const jet_exec_ctl *ctl, const char *name);
 
 /* Runs g on args (types must equal g's parameter types; the caller has
  * validated the graph). Writes g->n_outputs buffers to outs. */

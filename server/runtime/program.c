@@ -79,6 +79,10 @@ static jet_status run_kernel(const jet_program *p, const jet_step *s, void *cons
     st = jet__control_into(node, in, out, ctl);
     goto done;
   }
+  if (jet_op_is_collective(node->op)) {
+    st = jet__exec_collective(node, in, out, ctl); /* with the member's bound axes */
+    goto done;
+  }
   const jet_kernel_fn fn = jet_exec_kernel(node->op);
   st = fn ? fn(node, in, out) : jet_status_make(JET_INVALID_ARGUMENT, "no kernel");
 done:
@@ -124,11 +128,10 @@ uint64_t jet__program_scratch_bytes(const jet_program *p, uint32_t pool_size) {
     uint64_t b = 0;
     if (p->steps[s].fused) b = jet_fused_scratch_bytes(p->steps[s].fused, pool_size);
     const jet_control *c = p->steps[s].control;
-    if (c)
-      for (uint32_t k = 0; k < c->n_progs; k++) {
-        const uint64_t sb = jet__program_scratch_bytes(c->progs[k], pool_size);
-        if (sb > b) b = sb;
-      }
+    if (c) {
+      const uint64_t sb = jet__control_scratch_bytes(c, pool_size);
+      if (sb > b) b = sb;
+    }
     if (b > m) m = b;
   }
   return m;

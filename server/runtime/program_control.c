@@ -1,5 +1,6 @@
 /* Control steps of compiled programs (program_internal.h): cond, while and
- * scan running sub-programs that were lowered once, at compile time.
+ * scan running sub-programs that were lowered once, at compile time (pmap
+ * steps: program_pmap.c).
  *
  * Everything a step needs lies in its frame, inside the enclosing
  * program's frame (laid out by compiler/lower_control.c), so a loop
@@ -36,7 +37,20 @@ void jet__control_destroy(jet_control *c) {
   free(c->prog_off);
   free(c->carry_buf_off);
   free(c->x_slice); /* y_slice lies in the same block */
+  free(c->devices);
+  free(c->in_axes); /* out_axes lies in the same block */
+  free(c->arg_slice); /* out_slice, arg_buf_off, out_buf_off too */
   free(c);
+}
+
+uint64_t jet__control_scratch_bytes(const jet_control *c, uint32_t pool_size) {
+  uint64_t b = 0;
+  for (uint32_t k = 0; k < c->n_progs; k++) {
+    const uint64_t sb = jet__program_scratch_bytes(c->progs[k], pool_size);
+    if (sb > b) b = sb;
+  }
+  if (c->n_members) b = (b + 63) / 64 * 64 * c->n_members;
+  return b;
 }
 
 static jet_status run_cond(const jet_program *p, const jet_step *s, void *const *base,
@@ -143,6 +157,7 @@ jet_status jet__control_run(const jet_program *p, const jet_step *s, void *const
     case JET_OP_COND: return run_cond(p, s, base, cframe, scratch, ctl);
     case JET_OP_WHILE: return run_while(s, base, cframe, scratch, ctl);
     case JET_OP_SCAN: return run_scan(s, base, cframe, scratch, ctl);
+    case JET_OP_PMAP: return jet__pmap_run(p, s, base, cframe, scratch, ctl);
     default:
       return jet_status_make(JET_INTERNAL, "%s is not a control-flow op",
                              jet_op_name(s->node->op));

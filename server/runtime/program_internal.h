@@ -95,7 +95,7 @@ typedef struct jet_fused {
 typedef enum jet_step_kind {
   JET_STEP_KERNEL,
   JET_STEP_FUSED,
-  JET_STEP_CONTROL, /* cond / while / scan: sub-programs (program_control.c) */
+  JET_STEP_CONTROL, /* cond / while / scan / pmap: sub-programs (program_control.c) */
 } jet_step_kind;
 
 /* A control-flow step: each sub-graph of the node lowered once into its
@@ -124,6 +124,22 @@ typedef struct jet_control {
   uint64_t pred_off, ptrs_off;
   uint32_t n_args, n_outs;    /* sizes of the pointer arrays */
   uint64_t frame_bytes;
+  /* pmap (program_pmap.c). The step frame holds jet_status[n_members] at
+   * status_off, then one member frame per member at member_off +
+   * m * member_stride (members run concurrently): the body program's frame
+   * at 0 (prog_off[0] = 0), a buffer per operand whose in_axis is not 0 or
+   * -1 (the member's gathered slice) and per output whose out_axis is not
+   * 0 (its result before the strided copy; out_axis -1: member m > 0
+   * writes there, member 0 into the result) at arg_buf_off / out_buf_off
+   * (UINT64_MAX: none), the member's jet_exec_axis at axis_off and its
+   * pointer arrays at ptrs_off (relative to the member frame). */
+  uint32_t n_members;
+  const char *axis_name;       /* borrowed from the node */
+  uint32_t *devices;           /* [n_members] */
+  int32_t *in_axes, *out_axes; /* [n_args], [n_outs] */
+  uint64_t *arg_slice, *out_slice;     /* bytes of one member's part */
+  uint64_t *arg_buf_off, *out_buf_off; /* [n_args], [n_outs] */
+  uint64_t status_off, member_off, member_stride, axis_off;
 } jet_control;
 
 typedef struct jet_step {
@@ -186,6 +202,13 @@ jet_status jet__control_run(const jet_program *p, const jet_step *s, void *const
                             char *cframe, void *scratch, const jet_exec_ctl *ctl) JET_MUST_USE;
 /* Frees a control step (its sub-programs too). */
 void jet__control_destroy(jet_control *c);
+/* Fused scratch a control step needs for pool size P: the largest of its
+ * sub-programs', or for a pmap one aligned share per member (members run
+ * concurrently, each on its own scratch). */
+uint64_t jet__control_scratch_bytes(const jet_control *c, uint32_t pool_size);
+/* Runs a pmap step (program_pmap.c); arguments as jet__control_run. */
+jet_status jet__pmap_run(const jet_program *p, const jet_step *s, void *const *base,
+                         char *cframe, void *scratch, const jet_exec_ctl *ctl) JET_MUST_USE;
 
 /* Runs one fused step (fused/fused.c). base[v] is the address of value v's
  * location for every materialised value the step reads or writes. scratch

@@ -1,8 +1,8 @@
 /* The transforms stage: inlines call nodes (applying their own transforms
  * first), then applies the request's transforms in order (innermost first):
  * grad / value_and_grad, jvp, vjp, jacfwd / jacrev / hessian (ad/), vmap
- * (batch/). pmap is answered UNIMPLEMENTED naming it. Errors are prefixed
- * "transforms[i] (kind): ". */
+ * (batch/), pmap (pmap.c: wraps the graph into one pmap node). Errors are
+ * prefixed "transforms[i] (kind): ". */
 #include "transforms/transforms.h"
 
 #include <stdlib.h>
@@ -12,6 +12,7 @@
 #include "transforms/ad/ad.h"
 #include "transforms/ad/ad_internal.h"
 #include "transforms/batch/batch.h"
+#include "transforms/pmap.h"
 
 /* Any call node, also inside control-flow sub-graphs (cond's branches). */
 static bool has_calls(const jet_graph *g) {
@@ -33,9 +34,7 @@ static jet_status apply_one(const jet_graph *g, const jet_transform *t, jet_grap
     case JET_TF_JACREV:
     case JET_TF_HESSIAN: return jet__ad_jac(g, t, out);
     case JET_TF_VMAP: return jet_batch_vmap(g, t, out);
-    case JET_TF_PMAP:
-      return jet_status_make(JET_UNIMPLEMENTED, "transform '%s' is not supported by this version",
-                             jet_transform_name(t->kind));
+    case JET_TF_PMAP: return jet_transforms_pmap(g, t, out);
   }
   return jet_status_make(JET_INVALID_ARGUMENT, "invalid transform kind %d", (int)t->kind);
 }
@@ -116,7 +115,8 @@ jet_status jet_transforms_bind_args(const jet_graph *g, jet_transform *tfs, uint
     if (!jet_type_equal(&args[i], &new_params[i]))
       st = arg_mismatch(i, &new_params[i], &args[i], true);
   for (uint32_t i = 0; !st && i < n; i++)
-    if (tfs[i].kind == JET_TF_VMAP && tfs[i].axis_size == 0) tfs[i].axis_size = sizes[i];
+    if ((tfs[i].kind == JET_TF_VMAP || tfs[i].kind == JET_TF_PMAP) && tfs[i].axis_size == 0)
+      tfs[i].axis_size = sizes[i];
   free(outs);
   free(new_params);
   free(new_outs);

@@ -3,7 +3,8 @@
  * Call nodes are inlined first (each callee after its own transforms), then
  * grad, value_and_grad, jvp, vjp, jacfwd, jacrev and hessian are applied by
  * the autodiff in ad/ (conventions in ad/ad.h) and vmap by the batching in
- * batch/ (batch/batch.h); pmap is answered UNIMPLEMENTED naming it. Errors are prefixed "transforms[i] (kind): ".
+ * batch/ (batch/batch.h); pmap wraps the graph into one pmap node (pmap.h).
+ * Errors are prefixed "transforms[i] (kind): ".
  * Pure function of its inputs; thread-safe. */
 #ifndef JET_TRANSFORMS_H
 #define JET_TRANSFORMS_H
@@ -19,7 +20,7 @@ jet_status jet_transforms_apply(jet_graph *g, const jet_transform *transforms, u
 /* Binds the argument types of a request (Compile's or TransformGraph's
  * arg_types: the arguments of the graph AFTER its transforms) to the
  * transform list. Without transforms they must equal g's parameters. With
- * transforms, the sizes of vmap axes that the request leaves open
+ * transforms, the sizes of vmap and pmap axes that the request leaves open
  * (axis_size 0) are read from them — as JAX reads them from the arguments
  * — and written into tfs; then they must equal the transformed graph's
  * parameters. n_args == 0 binds nothing. Errors name the argument:

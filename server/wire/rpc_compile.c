@@ -2,7 +2,18 @@
  * limits (ir/), check arg_types, decode transforms, then compile through the
  * executable cache (compiler/: memory, then disk, then transforms/ and the
  * passes). A memory miss is logged at info level; a disk cache problem at
- * warn level. */
+ * warn level.
+ *
+ * Device checks (they need the daemon's device count, so they live here):
+ * every pmap node, nested ones included, and every pmap transform must fit
+ * the devices: an axis_size above the count is JAX's INVALID_ARGUMENT
+ * "compiling computation that requires N logical devices, but only M XLA
+ * devices are available (num_replicas=N)", a `devices` entry that is no
+ * device is INVALID_ARGUMENT naming it. They run on the request (graph and
+ * transforms, before any work) and on the compiled graph (pmaps made by the
+ * pmap transform; also on a cache hit, whose entry may come from a disk
+ * cache written by a daemon with more devices). */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +24,66 @@
 #include "jet/v1/jet.pb-c.h"
 #include "wire/call.h"
 #include "wire/graph_request.h"
+
+static jet_status too_many(int64_t n, uint32_t m) {
+  return jet_status_make(JET_INVALID_ARGUMENT,
+                         "compiling computation that requires %" PRId64
+                         " logical devices, but only %" PRIu32
+                         " XLA devices are available (num_replicas=%" PRId64 ")",
+                         n, m, n);
+}
+
+static jet_status check_device_id(const jet_devices *d, int64_t id, const char *where,
+                                  uint32_t i) {
+  char field[160];
+  snprintf(field, sizeof field, "%s devices[%" PRIu32 "]", where, i);
+  if (id < 0 || id > UINT32_MAX)
+    return jet_status_make(JET_INVALID_ARGUMENT, "%s: %" PRId64 " is not a device id", field, id);
+  return jet_devices_check_id(d, (uint32_t)id, field);
+}
+
+static jet_status check_transforms(const jet_devices *d, const jet_transform *tf, uint32_t n,
+                                   const char *where) {
+  uint32_t m = jet_devices_count(d);
+  for (uint32_t i = 0; i < n; i++) {
+    if (tf[i].kind != JET_TF_PMAP) continue;
+    if (tf[i].axis_size > (int64_t)m) return too_many(tf[i].axis_size, m);
+    if (tf[i].n_devices > m) return too_many(tf[i].n_devices, m);
+    char w[128];
+    snprintf(w, sizeof w, "%s transform %" PRIu32 " (pmap)", where, i);
+    for (uint32_t k = 0; k < tf[i].n_devices; k++)
+      JET_RETURN_IF_ERROR(check_device_id(d, tf[i].devices[k], w, k));
+  }
+  return NULL;
+}
+
+/* Every pmap node of g and of its sub-graphs and callees (depth-bounded by
+ * the request's validation). */
+static jet_status check_pmaps(const jet_devices *d, const jet_graph *g) {
+  uint32_t m = jet_devices_count(d);
+  for (uint32_t i = 0; i < g->n_nodes; i++) {
+    const jet_node *nd = &g->nodes[i];
+    if (nd->op == JET_OP_PMAP) {
+      int64_t n = jet_node_attr_int(nd, "axis_size", 0);
+      if (n > (int64_t)m) return too_many(n, m);
+      const jet_attr *dv = jet_node_attr(nd, "devices");
+      char w[128];
+      snprintf(w, sizeof w, "graph '%.48s' node %" PRIu32 " (pmap)", g->name, i);
+      if (dv && dv->kind == JET_ATTR_INTS)
+        for (uint32_t k = 0; k < dv->u.ints.n; k++)
+          JET_RETURN_IF_ERROR(check_device_id(d, dv->u.ints.v[k], w, k));
+    }
+    for (uint32_t k = 0; k < nd->n_subgraphs; k++)
+      if (nd->subgraphs[k]) JET_RETURN_IF_ERROR(check_pmaps(d, nd->subgraphs[k]));
+    if (nd->callee) {
+      char w[128];
+      snprintf(w, sizeof w, "graph '%.48s' node %" PRIu32 " (call)", g->name, i);
+      JET_RETURN_IF_ERROR(check_transforms(d, nd->transforms, nd->n_transforms, w));
+      JET_RETURN_IF_ERROR(check_pmaps(d, nd->callee));
+    }
+  }
+  return NULL;
+}
 
 static jet_status reply(jet_arena *a, jet_executable *exe, const jet_compile_result *res,
                         bool text, Jet__V1__CompileResponse **out) {
@@ -52,12 +123,24 @@ jet_status jet__rpc_compile(jet_call *c, jet_arena *a, const ProtobufCMessage *r
   JET_RETURN_IF_ERROR(jet__wire_decode_graph_request(q->graph, c->ctx->cfg.max_nodes, q->arg_types,
                                                      q->n_arg_types, q->transforms, q->n_transforms,
                                                      a, &g, &args, &tfs));
+  const jet_devices *devs = c->ctx->devices;
+  jet_status st = check_pmaps(devs, g);
+  if (!st) st = check_transforms(devs, tfs, (uint32_t)q->n_transforms, "Compile");
+  if (st) {
+    jet_graph_destroy(g);
+    return st;
+  }
   jet_executable *exe;
   jet_compile_result res;
-  jet_status st = jet_compiler_compile_ex(c->ctx->cache, g, tfs, (uint32_t)q->n_transforms, args,
+  st = jet_compiler_compile_ex(c->ctx->cache, g, tfs, (uint32_t)q->n_transforms, args,
                                           (uint32_t)q->n_arg_types, &exe, &res);
   if (res.disk_note[0]) jet_log(JET_LOG_WARN, c->id, "%s", res.disk_note);
   JET_RETURN_IF_ERROR(st);
+  st = check_pmaps(devs, exe->graph);
+  if (st) {
+    jet_executable_release(exe);
+    return st;
+  }
   if (res.source != JET_COMPILE_MEMORY) {
     char wrote[64] = "";
     if (res.disk_write_us)

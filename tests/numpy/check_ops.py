@@ -55,6 +55,47 @@ COLLECTIVES = {'psum', 'pmax', 'pmin', 'all_gather', 'psum_scatter', 'ppermute',
                'axis_index'}
 
 
+def pmap_cases():
+    """pmap through the reference executor (one thread per member): every
+    dtype, a ppermute (swap) body with x mapped along axis 1 and w whole,
+    stacked along axis 0 and member 0's; numeric dtypes also a psum body
+    with x mapped along axis 0, stacked along axis 1. Exact (the sum of
+    two members is a + b on both sides). Collectives in the body and more
+    sizes: tests/unit/test_server_pmap_ref.c."""
+    out = []
+    for dt in jetnp.ANY:
+        x = jetnp.rand(dt, (3, 2), -100, 100)
+        w = jetnp.rand(dt, (3,), -100, 100)
+        t, tx, tw = jetnp.ty(np.zeros((2, 3), x.dtype)), jetnp.ty(x), jetnp.ty(w)
+        text = ('graph p(%0: X, %1: W) {\n'
+                '  %2, %3 = pmap[axis_name="i", axis_size=2, in_axes=[1, -1], '
+                'out_axes=[0, -1]] %0, %1 : Y, W {\n'
+                '    graph b(%0: W, %1: W) {\n'
+                '      %2 = ppermute[axis_name="i", perm=[0, 1, 1, 0]] %0 : W\n'
+                '      return %2, %1\n    }\n'
+                '  }\n  return %2, %3\n}\n').replace('X', tx).replace('W', tw).replace('Y', t)
+        out.append(jetnp.Case('pmap', dt, 'ppermute swap', text, [x, w],
+                              [np.ascontiguousarray(x[:, ::-1].T), w],
+                              jetnp.check_spec('exact', signed_zero=False)))
+        if dt not in jetnp.NUM:
+            continue
+        x = jetnp.rand(dt, (2, 3), -100, 100)
+        t = jetnp.ty(np.zeros((3, 2), x.dtype))
+        text = ('graph p(%0: X, %1: W) {\n'
+                '  %2 = pmap[axis_name="i", axis_size=2, in_axes=[0, -1], out_axes=[1]] '
+                '%0, %1 : Y {\n'
+                '    graph b(%0: W, %1: W) {\n'
+                '      %2 = psum[axis_name="i"] %0 : W\n'
+                '      %3 = add %2, %1 : W\n'
+                '      return %3\n    }\n'
+                '  }\n  return %2\n}\n').replace('X', jetnp.ty(x)).replace('W', tw).replace('Y', t)
+        s = (x[0] + x[1]) + w
+        out.append(jetnp.Case('pmap', dt, 'psum + unmapped', text, [x, w],
+                              [np.ascontiguousarray(np.stack([s, s], axis=1))],
+                              jetnp.check_spec('exact', signed_zero=False)))
+    return out
+
+
 def ops_table():
     """[(name, [dtypes])] from ops.def."""
     text = open(OPS_DEF).read()
@@ -195,6 +236,7 @@ def main():
     cases = []
     for mod in (cases_elementwise, cases_shape, cases_reduce):
         cases.extend(mod.cases())
+    cases.extend(pmap_cases())
     covered = set((c.op, c.dt) for c in cases)
     if opts.only:
         cases = [c for c in cases if opts.only in c.name]

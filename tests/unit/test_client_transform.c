@@ -61,7 +61,7 @@ static void test_specs(void **state) {
   assert_int_equal(t.argnums[0], 1);
   assert_false(t.argnums_tuple);
   expect_err(jet_transform_parse_spec("vmap", buf, 4, &t), "jet_transform_spec_parse");
-  expect_err(jet_transform_parse_spec("pmap", buf, 4, &t), "expected grad");
+  expect_err(jet_transform_parse_spec("pmap", buf, 4, &t), "jet_transform_spec_parse");
   expect_err(jet_transform_parse_spec("gradx", buf, 4, &t), "expected grad");
   expect_err(jet_transform_parse_spec("jvp:argnums=0", buf, 4, &t), "jvp has no field 'argnums'");
   expect_err(jet_transform_parse_spec("grad:argnums=0,-1", buf, 4, &t), "'-1'");
@@ -108,6 +108,50 @@ static void test_vmap_constructor(void **state) {
   t = jet_tf_vmap(NULL, 2, NULL, 3, 0, "");
   assert_int_equal(t.n_in_axes, 0);
   assert_int_equal(t.n_out_axes, 0);
+}
+
+/* jet_tf_pmap and pmap specs (the CLI's --transform pmap:...). */
+static void test_pmap_constructor_and_specs(void **state) {
+  (void)state;
+  const jet_axis_spec in[2] = {JET_AXIS(0), JET_AXIS_NONE};
+  const uint32_t devs[2] = {1, 0};
+  jet_transform t = jet_tf_pmap("i", in, 2, NULL, 0, devs, 2, 2);
+  assert_int_equal(t.kind, JET_TF_PMAP);
+  assert_ptr_equal(t.in_axes, in);
+  assert_int_equal(t.n_in_axes, 2);
+  assert_int_equal(t.n_out_axes, 0);
+  assert_ptr_equal(t.devices, devs);
+  assert_int_equal(t.n_devices, 2);
+  assert_int_equal(t.axis_size, 2);
+  assert_string_equal(t.axis_name, "i");
+  assert_int_equal(t.n_static_argnums, 0);
+  t = jet_tf_pmap(NULL, NULL, 0, NULL, 0, NULL, 3, 0);
+  assert_string_equal(t.axis_name, "");
+  assert_null(t.devices);
+  assert_int_equal(t.n_devices, 0);
+
+  jet_transform_spec s;
+  assert_null(jet_transform_spec_parse("pmap", &s));
+  assert_int_equal(s.tf.kind, JET_TF_PMAP);
+  assert_int_equal(s.tf.n_devices, 0);
+  assert_null(jet_transform_spec_parse(
+      "pmap:in_axes=0,none:out_axes=none:axis_name=i:devices=0,3,2:axis_size=3:"
+      "static_broadcasted_argnums=1",
+      &s));
+  assert_int_equal(s.tf.n_in_axes, 2);
+  assert_false(s.tf.in_axes[1].mapped);
+  assert_int_equal(s.tf.n_out_axes, 1);
+  assert_false(s.tf.out_axes[0].mapped);
+  assert_string_equal(s.tf.axis_name, "i");
+  assert_int_equal(s.tf.n_devices, 3);
+  assert_int_equal(s.tf.devices[1], 3);
+  assert_int_equal(s.tf.axis_size, 3);
+  assert_int_equal(s.tf.n_static_argnums, 1);
+  assert_int_equal(s.tf.static_broadcasted_argnums[0], 1);
+  expect_err(jet_transform_spec_parse("pmap:devices=0,-1", &s), "not a device id");
+  expect_err(jet_transform_spec_parse("pmap:devices=", &s), "devices needs a value");
+  expect_err(jet_transform_spec_parse("pmap:argnums=0", &s), "pmap has no field 'argnums'");
+  expect_err(jet_transform_spec_parse("vmap:devices=0", &s), "vmap has no field 'devices'");
 }
 
 static void test_vmap_specs(void **state) {
@@ -161,7 +205,7 @@ static void test_vmap_specs(void **state) {
   snprintf(big + len, sizeof big - len, ",0");
   expect_err(jet_transform_spec_parse(big, &s), "more than 64 in_axes");
 
-  expect_err(jet_transform_spec_parse("pmap", &s), "or vmap");
+  expect_err(jet_transform_spec_parse("pmapx", &s), "vmap or pmap");
   expect_err(jet_transform_spec_parse("vmapx", &s), "expected grad");
   expect_err(jet_transform_spec_parse("vmap:argnums=0", &s), "vmap has no field 'argnums'");
   expect_err(jet_transform_spec_parse("vmap:has_aux", &s), "vmap has no field 'has_aux'");
@@ -224,18 +268,22 @@ static void test_call_with_transforms(void **state) {
   expect_err(jet_builder_status(m), "Gradient only defined for scalar-output functions");
   jet_builder_destroy(m);
 
-  /* pmap on a call is UNIMPLEMENTED, naming pmap. */
+  /* pmap on a call: the callee's signature gains the mapped axis (as
+   * vmap's); a scalar operand has no axis to map. */
   m = jet_builder_create("main");
-  mx = jet_builder_param(m, &s);
-  jet_transform pm = jet_tf_vmap(NULL, 0, NULL, 0, 0, NULL);
-  pm.kind = JET_TF_PMAP;
+  mx = jet_builder_param(m, &v);
+  jet_value ms = jet_builder_param(m, &s);
+  jet_transform pm = jet_tf_pmap("i", NULL, 0, NULL, 0, NULL, 0, 0);
   jet_builder *h = jet_builder_create("h");
   jet_value hx = jet_builder_param(h, &s);
   jet_value hy = jet_cos(h, hx);
   assert_null(jet_builder_return(h, &hy, 1));
-  assert_int_equal(jet_call(m, h, &mx, 1, &pm, 1, NULL, 0), JET_NO_VALUE);
+  jet_value pr;
+  assert_int_not_equal(jet_call(m, h, &mx, 1, &pm, 1, &pr, 1), JET_NO_VALUE);
+  assert_true(jet_type_equal(jet_builder_value_type(m, pr), &v));
+  assert_int_equal(jet_call(m, h, &ms, 1, &pm, 1, NULL, 0), JET_NO_VALUE);
   jet_status st = jet_builder_status(m);
-  assert_int_equal(jet_status_code(st), JET_UNIMPLEMENTED);
+  assert_int_equal(jet_status_code(st), JET_INVALID_ARGUMENT);
   expect_err(st, "pmap");
   jet_builder_destroy(h);
   jet_builder_destroy(m);
@@ -306,6 +354,7 @@ int main(void) {
       cmocka_unit_test(test_call_with_transforms),
       cmocka_unit_test(test_vmap_constructor),
       cmocka_unit_test(test_vmap_specs),
+      cmocka_unit_test(test_pmap_constructor_and_specs),
       cmocka_unit_test(test_call_with_vmap),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -283,11 +283,40 @@ static void valid_call(void) {
   assert_true(jet_type_equal(&res[0], &j33));
   assert_true(jet_type_equal(&res[1], &p0));
   assert_true(jet_type_equal(&res[2], &p1));
-  /* pmap is refused by name. */
+  /* pmap (in_axes 0): the axis size read from the operands, outputs
+   * stacked; then JAX's errors. */
+  memset(&tf, 0, sizeof tf);
   tf.kind = JET_TF_PMAP;
+  jet_type pin[2] = {ty(F32, "2,3"), ty(I32, "2")};
+  assert_null(jet_infer(JET_OP_CALL, pin, 2, NULL, 0, c, &tf, 1, res, 4, &nr));
+  assert_int_equal(nr, 3);
+  assert_true(jet_type_equal(&res[0], &pin[0]) && jet_type_equal(&res[1], &pin[0]) &&
+              jet_type_equal(&res[2], &pin[1]));
+  jet_type pbad[2] = {ty(F32, "2,3"), ty(I32, "3")};
+  st = jet_infer(JET_OP_CALL, pbad, 2, NULL, 0, c, &tf, 1, res, 4, &nr);
+  assert_int_equal(jet_status_code(st), JET_INVALID_ARGUMENT);
+  assert_non_null(
+      strstr(jet_status_message(st), "pmap got inconsistent sizes for array axes to be mapped"));
+  jet_status_free(st);
+  const jet_axis_spec three[3] = {{true, 0}, {true, 0}, {true, 0}};
+  tf.in_axes = three;
+  tf.n_in_axes = 3;
+  st = jet_infer(JET_OP_CALL, pin, 2, NULL, 0, c, &tf, 1, res, 4, &nr);
+  assert_int_equal(jet_status_code(st), JET_INVALID_ARGUMENT);
+  assert_non_null(strstr(jet_status_message(st), "pmap in_axes specification must be a tree prefix"));
+  jet_status_free(st);
+  const jet_axis_spec nones[2] = {{false, 0}, {false, 0}};
+  tf.in_axes = nones;
+  tf.n_in_axes = 2;
   st = jet_infer(JET_OP_CALL, in, 2, NULL, 0, c, &tf, 1, res, 4, &nr);
-  assert_int_equal(jet_status_code(st), JET_UNIMPLEMENTED);
-  assert_non_null(strstr(jet_status_message(st), "'pmap'"));
+  assert_int_equal(jet_status_code(st), JET_INVALID_ARGUMENT);
+  assert_non_null(strstr(jet_status_message(st), "pmap must have at least one non-None value"));
+  jet_status_free(st);
+  const jet_axis_spec far[2] = {{true, 2}, {false, 0}};
+  tf.in_axes = far;
+  st = jet_infer(JET_OP_CALL, pin, 2, NULL, 0, c, &tf, 1, res, 4, &nr);
+  assert_int_equal(jet_status_code(st), JET_INVALID_ARGUMENT);
+  assert_non_null(strstr(jet_status_message(st), "pmap was requested to map its argument along axis 2"));
   jet_status_free(st);
   /* A callee on another op. */
   st = jet_infer(JET_OP_NEG, in, 1, NULL, 0, c, NULL, 0, res, 4, &nr);
@@ -452,6 +481,45 @@ static void valid_collectives(void) {
   ok_case(JET_OP_AXIS_INDEX, NONE, ATTRS(a_str("axis_name", "i")), ty(I32, ""));
 }
 
+/* pmap(axis_size=2, in_axes=[0, -1], out_axes=[1, -1]) over f32[2,3] (mapped)
+ * and f32[4] (whole); body (f32[3], f32[4]) -> (f32[3], f32[4]); and each
+ * mismatch named. */
+static void valid_pmap(void) {
+  jet_graph *g = jet_graph_create("main");
+  assert_non_null(g);
+  const jet_type x = ty(F32, "2,3"), w = ty(F32, "4"), s3 = ty(F32, "3");
+  const jet_type in[2] = {x, w};
+  const int outs[2] = {0, 1};
+  jet_graph *b = sub(g, (jet_type[]){s3, w}, 2, outs, 2);
+  jet_attr at[5] = {a_str("axis_name", "i"), a_int("axis_size", 2),
+                    a_ints("in_axes", IL(0, -1)), a_ints("out_axes", IL(1, -1)),
+                    a_ints("devices", IL(1, 0))};
+  jet_type res[4];
+  uint32_t nr = 0;
+  assert_null(jet_infer_sub(JET_OP_PMAP, in, 2, at, 5, NULL, &b, 1, NULL, 0, res, 4, &nr));
+  assert_int_equal(nr, 2);
+  const jet_type want0 = ty(F32, "3,2");
+  assert_true(jet_type_equal(&res[0], &want0) && jet_type_equal(&res[1], &w));
+  covered[JET_OP_PMAP] = true;
+  /* in_axes of the wrong count */
+  jet_attr bad_in[4] = {at[0], at[1], a_ints("in_axes", IL(0)), at[3]};
+  expect_sub_error(JET_OP_PMAP, in, 2, bad_in, 4, &b, 1, "in_axes has 1 entries for 2 operands");
+  /* mapped axis of the wrong size */
+  jet_attr n3[4] = {at[0], a_int("axis_size", 3), at[2], at[3]};
+  expect_sub_error(JET_OP_PMAP, in, 2, n3, 4, &b, 1,
+                   "operand 0 is f32[2,3]; its mapped axis 0 must have the axis size 3");
+  /* a body parameter that does not match the member's slice */
+  jet_graph *bw = sub(g, (jet_type[]){x, w}, 2, outs, 2);
+  expect_sub_error(JET_OP_PMAP, in, 2, at, 4, &bw, 1,
+                   "the body's parameter 0 is f32[2,3] but each member gets f32[3]");
+  /* duplicate devices; out_axes out of range */
+  jet_attr dup[5] = {at[0], at[1], at[2], at[3], a_ints("devices", IL(1, 1))};
+  expect_sub_error(JET_OP_PMAP, in, 2, dup, 5, &b, 1, "device 1 appears twice");
+  jet_attr bad_out[4] = {at[0], at[1], at[2], a_ints("out_axes", IL(2, -1))};
+  expect_sub_error(JET_OP_PMAP, in, 2, bad_out, 4, &b, 1, "out_axes[0] = 2 is out of range");
+  jet_graph_destroy(g);
+}
+
 static void test_every_op_has_a_valid_case(void **state) {
   (void)state;
   memset(covered, 0, sizeof covered);
@@ -462,6 +530,7 @@ static void test_every_op_has_a_valid_case(void **state) {
   valid_cond();
   valid_loops();
   valid_collectives();
+  valid_pmap();
   for (int op = 0; op < JET_OP_COUNT; op++) {
     if (!covered[op]) fail_msg("op %s has no valid inference case", jet_op_name((jet_op)op));
   }

@@ -262,8 +262,9 @@ static void test_compositions(void **state) {
   jet_type x5 = ty(F, 1, 5, 0, 0);
   expect_types(s.p, s.np, &x5, 1);
   expect_types(s.o, s.no, &x5, 1);
-  vm[0].kind = JET_TF_PMAP;
-  expect_err(apply(&x, 1, &x, 1, vm, 2, &s), JET_UNIMPLEMENTED, "'pmap'");
+  vm[0].kind = JET_TF_PMAP; /* pmap needs its size too */
+  expect_err(apply(&x, 1, &x, 1, vm, 2, &s), JET_INVALID_ARGUMENT,
+             "transforms[0] (pmap): pmap needs axis_size");
   /* Too little room. */
   jet_type ps[40];
   for (int i = 0; i < 40; i++) ps[i] = x;

@@ -13,7 +13,7 @@
 
 /* Adding or removing an op changes the protocol and the cache key: bump
  * JET_OPSET_VERSION and this count together. */
-_Static_assert(JET_OP_COUNT == 90 && JET_OPSET_VERSION == 4,
+_Static_assert(JET_OP_COUNT == 91 && JET_OPSET_VERSION == 5,
                "op set changed: bump JET_OPSET_VERSION and update this count");
 
 static void test_names_round_trip(void **state) {

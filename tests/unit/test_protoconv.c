@@ -209,11 +209,12 @@ static void test_decode_errors(void **state) {
     expect_err(decode(f.pb), E, "transformed callee takes 4 parameters");
     for (size_t i = 0; i < f.pb->n_nodes; i++) f.pb->nodes[i]->n_results = 0;
     expect_err(decode(f.pb), E, "graph.nodes[2] (call)");
-    /* pmap is decoded, then refused by name */
+    /* pmap is decoded and typed: its mapped axis (in_axes 0) is read from
+     * the operands, which lack it */
     Jet__V1__PmapTransform pm = JET__V1__PMAP_TRANSFORM__INIT;
     t.kind_case = JET__V1__TRANSFORM__KIND_PMAP;
     t.pmap = &pm;
-    expect_err(decode(f.pb), JET_UNIMPLEMENTED, "transform 'pmap'");
+    expect_err(decode(f.pb), E, "transforms[0] (pmap): pmap cannot read the size");
     /* a bad transform names its path */
     t.kind_case = JET__V1__TRANSFORM__KIND__NOT_SET;
     expect_err(decode(f.pb), E, "graph.nodes[2].transforms[0]: transform kind is not set");

@@ -120,7 +120,8 @@ static void test_insert_race_keeps_first(void **state) {
 
 static void test_transform_refusal(void **state) {
   (void)state;
-  /* pmap is not in this version: refused naming index and kind. */
+  /* pmap without a size (none given, no argument types): refused naming
+   * index and kind. */
   static const jet_transform_kind kinds[] = {JET_TF_PMAP};
   for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
     jet_transform t[2];
@@ -130,9 +131,10 @@ static void test_transform_refusal(void **state) {
     jet_graph *out = (jet_graph *)1;
     jet_status s = jet_transforms_apply(binary_graph(JET_OP_ADD, 3), t, 1, &out);
     assert_null(out);
-    assert_int_equal(jet_status_code(s), JET_UNIMPLEMENTED);
+    assert_int_equal(jet_status_code(s), JET_INVALID_ARGUMENT);
     char want[96];
-    snprintf(want, sizeof(want), "transform '%s'", jet_transform_name(kinds[k]));
+    snprintf(want, sizeof(want), "(%s): %s needs axis_size", jet_transform_name(kinds[k]),
+             jet_transform_name(kinds[k]));
     assert_non_null(strstr(jet_status_message(s), "transforms[0]"));
     assert_non_null(strstr(jet_status_message(s), want));
     jet_status_free(s);
@@ -154,8 +156,8 @@ static void test_compile_with_transform_is_not_cached(void **state) {
   jet_executable *e = (jet_executable *)1;
   bool hit = true;
   jet_status s = jet_compiler_compile(c, binary_graph(JET_OP_ADD, 3), &t, 1, NULL, 0, &e, &hit);
-  assert_int_equal(jet_status_code(s), JET_UNIMPLEMENTED);
-  assert_non_null(strstr(jet_status_message(s), "'pmap'"));
+  assert_int_equal(jet_status_code(s), JET_INVALID_ARGUMENT);
+  assert_non_null(strstr(jet_status_message(s), "pmap needs axis_size"));
   jet_status_free(s);
   assert_null(e);
   assert_false(hit);

@@ -24,12 +24,21 @@ static void test_defaults(void **state) {
   jet_config c;
   jet_config_defaults(&c);
   assert_string_equal(c.listen, "127.0.0.1:7450");
-  assert_int_equal(c.devices, 1);
+  assert_int_equal(c.devices, 0); /* auto */
   assert_true(c.memory_limit_auto);
   jet_config_finish(&c);
+  /* devices = auto: one per online CPU, sharing the automatic limit */
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  assert_int_equal(c.devices, cpus > 0 ? (uint32_t)cpus : 1u);
   assert_false(c.memory_limit_auto);
   assert_true(c.memory_limit > 0);
+  uint64_t auto_limit = c.memory_limit;
+  jet_config_defaults(&c);
+  c.devices = 1;
+  jet_config_finish(&c);
   uint64_t one_device = c.memory_limit;
+  assert_true(auto_limit <= one_device / c.devices + 1);
+  assert_true(auto_limit >= one_device / (cpus > 0 ? (uint64_t)cpus : 1) - 1);
   jet_config_defaults(&c);
   c.devices = 4;
   jet_config_finish(&c);
@@ -87,6 +96,34 @@ static void test_parse_text(void **state) {
   assert_int_equal(c.cache_entries, 7);
   assert_int_equal(c.max_nodes, 50);
   assert_int_equal(c.max_request_bytes, 8u << 20);
+}
+
+/* devices = auto (the default) is one per online CPU; an explicit count,
+ * more than the cores included (XLA's forced host device count), wins. */
+static void test_devices_auto(void **state) {
+  (void)state;
+  jet_config c;
+  jet_config_defaults(&c);
+  assert_null(jet_config_parse(&c, "devices = 8\n", "t"));
+  jet_config_finish(&c);
+  assert_int_equal(c.devices, 8);
+  jet_config_defaults(&c);
+  assert_null(jet_config_parse(&c, "devices = 8\ndevices = auto\n", "t"));
+  assert_int_equal(c.devices, 0);
+  jet_config_finish(&c);
+  assert_int_equal(c.devices, jet_config_online_cpus());
+  assert_true(c.devices >= 1);
+  char *argv[] = {"jetd", "--devices=3", "--memory-limit", "auto", NULL};
+  jet_config_action act;
+  assert_null(jet_config_from_args(4, argv, &c, &act));
+  assert_int_equal(c.devices, 3);
+  jet_config one;
+  char *argv1[] = {"jetd", "--devices=1", NULL};
+  assert_null(jet_config_from_args(2, argv1, &one, &act));
+  assert_true(c.memory_limit <= one.memory_limit / 3 + 1);
+  assert_true(c.memory_limit + 1 >= one.memory_limit / 3);
+  expect_error(jet_config_parse(&c, "devices = 1025\n", "t"), "neither auto nor an integer");
+  assert_non_null(strstr(jet_config_usage, "--devices N|auto"));
 }
 
 static void test_parse_errors(void **state) {
@@ -157,6 +194,7 @@ int main(void) {
       cmocka_unit_test(test_defaults),
       cmocka_unit_test(test_bytes),
       cmocka_unit_test(test_parse_text),
+      cmocka_unit_test(test_devices_auto),
       cmocka_unit_test(test_parse_errors),
       cmocka_unit_test(test_args_override_file),
       cmocka_unit_test(test_args_errors_and_actions),

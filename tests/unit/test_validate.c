@@ -258,8 +258,8 @@ static void test_nested_call(void **state) {
   tf.kind = JET_TF_PMAP;
   expect_ok(jet_graph_append_node(g, JET_OP_CALL, &x, 1, NULL, 0, &t, 1, f, &tf, 1, &r));
   expect_ok(jet_graph_set_outputs(g, &r, 1));
-  expect(jet_graph_validate(g, NULL, 0), JET_UNIMPLEMENTED,
-         "node 0 (call): transforms[0] (pmap): transform 'pmap'");
+  expect(jet_graph_validate(g, NULL, 0), JET_INVALID_ARGUMENT,
+         "node 0 (call): transforms[0] (pmap): pmap cannot read the size of the mapped axis");
   jet_graph_destroy(g);
   for (int wrong = 0; wrong < 2; wrong++) {
     g = jet_graph_create("main");

@@ -258,6 +258,33 @@ static inline jet_status tg_build_op_graph(jet_op op, jet_graph **out) {
       n_subs = 1;
       break;
     }
+    case JET_OP_PMAP: {
+      /* pmap over axis "i" of size 2 on devices [1, 0]: x f32[2,3] mapped
+       * (in_axes 0), w f32[3] whole; body (x, w) -> (psum(x) + w, w),
+       * stacked at axis 1 and member 0's. */
+      static const int64_t in_axes[] = {0, -1}, out_axes[] = {1, -1}, devices[] = {1, 0};
+      params[np++] = tg_type(JET_F32, 2, 2, 3);
+      params[np++] = tg_type(JET_F32, 1, 3, 0);
+      at[na] = (jet_attr){.name = "axis_name", .kind = JET_ATTR_STR};
+      at[na++].u.s = "i";
+      at[na++] = tg_int("axis_size", 2);
+      at[na++] = tg_ints("in_axes", in_axes, 2);
+      at[na++] = tg_ints("out_axes", out_axes, 2);
+      at[na++] = tg_ints("devices", devices, 2);
+      subs[0] = jet_graph_create_child(g, "body");
+      if (subs[0] == NULL) return jet_status_oom("pmap body");
+      jet_value q[2], ps, r;
+      for (int i = 0; i < 2; i++) JET_RETURN_IF_ERROR(jet_graph_add_param(subs[0], &params[1], &q[i]));
+      jet_attr an = {.name = "axis_name", .kind = JET_ATTR_STR};
+      an.u.s = "i";
+      JET_RETURN_IF_ERROR(jet_graph_add_node(subs[0], JET_OP_PSUM, q, 1, &an, 1, NULL, NULL, 0, &ps));
+      jet_value ops[2] = {ps, q[1]};
+      JET_RETURN_IF_ERROR(jet_graph_add_node(subs[0], JET_OP_ADD, ops, 2, NULL, 0, NULL, NULL, 0, &r));
+      jet_value outs[2] = {r, q[1]};
+      JET_RETURN_IF_ERROR(jet_graph_set_outputs(subs[0], outs, 2));
+      n_subs = 1;
+      break;
+    }
     case JET_OP_PSUM:
     case JET_OP_PMAX:
     case JET_OP_PMIN:

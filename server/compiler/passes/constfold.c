@@ -84,7 +84,9 @@ static bool foldable(const jet_graph *dst, const jet_node *n, const jet_value *o
   if (n->op == JET_OP_CALL || n->op == JET_OP_CONSTANT || n->op == JET_OP_IOTA ||
       n->op == JET_OP_BROADCAST_IN_DIM)
     return false;
-  if (!jet_exec_kernel(n->op)) return false;
+  /* A collective's value depends on the other members, not only on its
+   * operand: never folded. */
+  if (jet_op_is_collective(n->op) || !jet_exec_kernel(n->op)) return false;
   if (jet_type_numel(&n->results[0]) > JET_FOLD_MAX_ELEMS) return false;
   for (uint32_t i = 0; i < n->n_operands; i++) {
     if (!is_constant_def(jet__def_node(dst, ops[i]))) return false;

@@ -54,10 +54,23 @@ static void futex_wake_all(atomic_uint *word) {
 #endif
 }
 
+/* Online CPUs, read once (sysconf reads sysfs: ~10 us a call, which would
+ * be most of a small pmap call's overhead). */
+static long online_cpus(void) {
+  static atomic_long cached;
+  long c = atomic_load_explicit(&cached, memory_order_relaxed);
+  if (c == 0) {
+    c = sysconf(_SC_NPROCESSORS_ONLN);
+    if (c < 1) c = 1;
+    atomic_store_explicit(&cached, c, memory_order_relaxed);
+  }
+  return c;
+}
+
 jet_status jet__comm_barrier_init(jet_comm_barrier *b, uint32_t n) {
   memset(b, 0, sizeof *b);
   b->n = n;
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  long cores = online_cpus();
   /* Spinning only helps when every member can run at once. */
   b->spin = (cores > 1 && (long)n <= cores) ? SPIN_ITERS : 0;
   atomic_init(&b->gen, 0);

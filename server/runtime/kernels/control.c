@@ -196,6 +196,7 @@ jet_status jet__exec_control(const jet_node *node, const jet_buf *in, jet_buf *o
     case JET_OP_COND: return jet__exec_cond(node, in, out, ctl);
     case JET_OP_WHILE: return jet__exec_while(node, in, out, ctl);
     case JET_OP_SCAN: return jet__exec_scan(node, in, out, ctl);
+    case JET_OP_PMAP: return jet__exec_pmap(node, in, out, ctl);
     default:
       return jet_status_make(JET_INTERNAL, "%s is not a control-flow op", jet_op_name(node->op));
   }

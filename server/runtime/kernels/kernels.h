@@ -57,7 +57,16 @@
  * "unbound axis name: i. The following axis names (e.g. defined by pmap)
  * are available to collective operations: []" (kernels/collective.c; the
  * compile path gives the same for a graph it refuses). */
-jet_status jet__k_unbound_axis(const jet_node *node) JET_MUST_USE;
+/* JAX's "unbound axis name" error for collective node `node`, listing the
+ * axis names bound where it ran (bound[0..n_bound), innermost first). */
+jet_status jet__k_unbound_axis(const jet_node *node, const char *const *bound,
+                               uint32_t n_bound) JET_MUST_USE;
+/* A collective node run by a member of a pmap: its axis looked up in
+ * ctl->axes (innermost first) and run through that axis's communicator;
+ * unbound -> jet__k_unbound_axis (kernels/collective.c). out[0] is
+ * preallocated. */
+jet_status jet__exec_collective(const jet_node *node, const jet_buf *in, jet_buf *out,
+                                const jet_exec_ctl *ctl) JET_MUST_USE;
 
 /* INVALID_ARGUMENT naming the operand and its dtype (the driver prefixes the
  * node). */
@@ -111,6 +120,9 @@ jet_status jet__exec_scan(const jet_node *node, const jet_buf *in, jet_buf *out,
                           const jet_exec_ctl *ctl) JET_MUST_USE;
 jet_status jet__exec_control(const jet_node *node, const jet_buf *in, jet_buf *out,
                              const jet_exec_ctl *ctl) JET_MUST_USE;
+/* pmap (kernels/pmap.c): runs the body once per member, concurrently. */
+jet_status jet__exec_pmap(const jet_node *node, const jet_buf *in, jet_buf *out,
+                          const jet_exec_ctl *ctl) JET_MUST_USE;
 jet_status jet__control_into(const jet_node *node, const jet_buf *in, jet_buf *out,
                              const jet_exec_ctl *ctl) JET_MUST_USE;
 

@@ -18,7 +18,7 @@
 static void inline_into(jet_emit *e, const jet_graph *src, const jet_value *args, jet_value *outs,
                         int depth);
 
-/* A copy of nd's transforms in which each vmap without axis_size gets the
+/* A copy of nd's transforms in which each vmap / pmap without axis_size gets the
  * size read from the call's operand types (jet_transform_signature_args,
  * the call rule's own reading, with its messages). *copy is malloc'ed. */
 static jet_status fill_axis_sizes(const jet_emit *e, const jet_node *nd, const jet_value *ops,
@@ -42,7 +42,8 @@ static jet_status fill_axis_sizes(const jet_emit *e, const jet_node *nd, const j
                                       &no, cap, sizes);
   for (uint32_t i = 0; !st && i < n; i++) {
     tf[i] = nd->transforms[i];
-    if (tf[i].kind == JET_TF_VMAP && tf[i].axis_size == 0) tf[i].axis_size = sizes[i];
+    if ((tf[i].kind == JET_TF_VMAP || tf[i].kind == JET_TF_PMAP) && tf[i].axis_size == 0)
+      tf[i].axis_size = sizes[i];
   }
   free(sizes);
   free(in);
@@ -57,7 +58,9 @@ static jet_status fill_axis_sizes(const jet_emit *e, const jet_node *nd, const j
 
 static bool needs_sizes(const jet_node *nd) {
   for (uint32_t i = 0; i < nd->n_transforms; i++)
-    if (nd->transforms[i].kind == JET_TF_VMAP && nd->transforms[i].axis_size == 0) return true;
+    if ((nd->transforms[i].kind == JET_TF_VMAP || nd->transforms[i].kind == JET_TF_PMAP) &&
+        nd->transforms[i].axis_size == 0)
+      return true;
   return false;
 }
 

@@ -189,3 +189,17 @@ bool jet__ctl_bwd_nz(jet_emit *e, const jet_graph *g, const bool *out_nz, bool *
   free(need);
   return true;
 }
+
+/* pmap: JAX maps the body (jvp/transpose of the per-member function);
+ * not implemented yet. */
+void jet__jvp_PMAP(jet_emit *e, const jet_node *n, const jet_value *x, const jet_value *t,
+                   const jet_value *y, jet_value *ty) {
+  jet__jvp_zero(e, n, x, t, y, ty);
+  jet_emit_fail(e, jet_status_make(JET_UNIMPLEMENTED, "jvp of pmap is not implemented yet"));
+}
+
+void jet__vjp_PMAP(jet_emit *e, const jet_node *n, const jet_value *x, const jet_value *y,
+                   const jet_value *ct, jet_value *cx) {
+  jet__vjp_zero(e, n, x, y, ct, cx);
+  jet_emit_fail(e, jet_status_make(JET_UNIMPLEMENTED, "vjp of pmap is not implemented yet"));
+}

@@ -62,7 +62,7 @@ static void check_result(jet_batch *b, const jet_node *nd, uint32_t j, jet_value
  * size (psum of an unbatched value). */
 static bool binds_axis(const jet_batch *b, const jet_node *nd) {
   if (!b->axis_name || !b->axis_name[0]) return false;
-  const jet_attr *a = jet_op_attr_spec(nd->op, "axis_name") ? jet_node_attr(nd, "axis_name") : NULL;
+  const jet_attr *a = jet_op_is_collective(nd->op) ? jet_node_attr(nd, "axis_name") : NULL;
   if (a && a->kind == JET_ATTR_STR && a->u.s && strcmp(a->u.s, b->axis_name) == 0) return true;
   for (uint32_t k = 0; k < nd->n_subgraphs; k++) {
     const jet_graph *sg = nd->subgraphs[k];

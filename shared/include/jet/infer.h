@@ -13,8 +13,8 @@
  * operands of the given types. On success writes *n_results types to
  * results (capacity results_cap). `callee` is the sub-graph of a call node
  * (NULL otherwise); a call with transforms gets the types of the
- * transformed callee (jet_transform_signature_args with the operand types;
- * pmap is answered UNIMPLEMENTED naming it). Errors are
+ * transformed callee (jet_transform_signature_args with the operand types).
+ * Errors are
  * INVALID_ARGUMENT (or UNIMPLEMENTED for reserved dtypes) with a message
  * naming the operand/attribute, e.g. "operand 1 has dtype i32 but operand 0
  * has f32"; callers prefix the node. */
@@ -24,8 +24,8 @@ jet_status jet_infer(jet_op op, const jet_type *operand_types, uint32_t n_operan
                      jet_type *results, uint32_t results_cap, uint32_t *n_results) JET_MUST_USE;
 
 /* jet_infer for nodes with control-flow sub-graphs (jet_node.subgraphs):
- * cond takes its branches here (n_subgraphs >= 1); every other op must get
- * n_subgraphs == 0. jet_infer is jet_infer_sub with no sub-graphs. */
+ * cond, while, scan and pmap take theirs here (jet_op_takes_subgraphs);
+ * every other op must get n_subgraphs == 0. jet_infer is jet_infer_sub with no sub-graphs. */
 jet_status jet_infer_sub(jet_op op, const jet_type *operand_types, uint32_t n_operands,
                          const jet_attr *attrs, uint32_t n_attrs, const jet_graph *callee,
                          jet_graph *const *subgraphs, uint32_t n_subgraphs,
@@ -37,8 +37,8 @@ jet_status jet_infer_sub(jet_op op, const jet_type *operand_types, uint32_t n_op
  * first), with the conventions of the server's autodiff
  * (server/transforms/ad/ad.h) and the same checks and messages (scalar float
  * output for grad, float differentiated inputs unless allow_int, argnums in
- * range, Jacobian ranks <= JET_MAX_RANK); pmap is UNIMPLEMENTED; vmap as in
- * jet_transform_signature_args without argument types (a vmap then needs
+ * range, Jacobian ranks <= JET_MAX_RANK); vmap and pmap as in
+ * jet_transform_signature_args without argument types (they then need
  * axis_size).
  *   grad: params unchanged -> (grad per argnum..., aux...)
  *   value_and_grad: -> (value, aux..., grad per argnum...)

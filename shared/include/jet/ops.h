@@ -18,7 +18,7 @@ typedef enum jet_op {
 
 /* Bump when the op set or any op's meaning changes: it is part of every
  * executable's cache key. */
-#define JET_OPSET_VERSION 4
+#define JET_OPSET_VERSION 5
 
 typedef enum jet_attr_kind {
   JET_ATTR_INT = 1,
@@ -56,8 +56,10 @@ jet_op jet_op_from_name(const char *name, size_t len);
 /* Spec of attribute `name` of `op`, NULL if the op has no such attribute. */
 const jet_attr_spec *jet_op_attr_spec(jet_op op, const char *name);
 const char *jet_attr_kind_name(jet_attr_kind k);
-/* True for the structured control-flow ops, whose bodies are the node's
- * sub-graphs (cond, while, scan); every other op takes none. */
+/* True for the ops whose bodies are the node's sub-graphs (cond, while,
+ * scan, pmap); every other op takes none. */
 bool jet_op_takes_subgraphs(jet_op op);
+/* True for the collectives over a named axis (psum ... axis_index). */
+bool jet_op_is_collective(jet_op op);
 
 #endif

@@ -98,5 +98,19 @@ const char *jet_attr_kind_name(jet_attr_kind k) {
 }
 
 bool jet_op_takes_subgraphs(jet_op op) {
-  return op == JET_OP_COND || op == JET_OP_WHILE || op == JET_OP_SCAN;
+  return op == JET_OP_COND || op == JET_OP_WHILE || op == JET_OP_SCAN || op == JET_OP_PMAP;
+}
+
+bool jet_op_is_collective(jet_op op) {
+  switch (op) {
+    case JET_OP_PSUM:
+    case JET_OP_PMAX:
+    case JET_OP_PMIN:
+    case JET_OP_ALL_GATHER:
+    case JET_OP_PSUM_SCATTER:
+    case JET_OP_PPERMUTE:
+    case JET_OP_ALL_TO_ALL:
+    case JET_OP_AXIS_INDEX: return true;
+    default: return false;
+  }
 }

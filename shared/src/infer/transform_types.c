@@ -3,7 +3,7 @@
  * vmap, with the conventions of server/transforms/ad/ad.h and
  * server/transforms/batch/batch.h and the checks (and messages) of the
  * server's drivers, so clients and the call rule know the result types
- * without asking the daemon. pmap is UNIMPLEMENTED.
+ * without asking the daemon.
  *
  *   grad            params        -> (grad per argnum..., aux...)
  *   value_and_grad  params        -> (value, aux..., grad per argnum...)
@@ -18,6 +18,11 @@
  *   vmap            params with the batch dimension inserted at each mapped
  *                   in_axis -> outputs with it at each int out_axis
  *                   (transform_vmap.c)
+ *   pmap            like vmap (the mapped axis of size axis_size inserted at
+ *                   each mapped in_axis, outputs stacked at each int
+ *                   out_axis; None = member 0's output, type unchanged);
+ *                   static_broadcasted_argnums are not mapped
+ *                   (transform_vmap.c, pmap's messages)
  *
  * With has_aux only output 0 is differentiated; outputs 1.. are aux. */
 #include <inttypes.h>
@@ -255,7 +260,8 @@ static jet_status apply_jac(const sig *s, const jet_transform *t, sig *d, uint32
   return NULL;
 }
 
-/* vmap (transform_vmap.c): parameter and output counts are unchanged. */
+/* vmap and pmap (transform_vmap.c): parameter and output counts are
+ * unchanged. */
 static jet_status apply_vmap(const sig *s, const jet_transform *tf, uint32_t n_tf, uint32_t i,
                              const jet_type *args, uint32_t n_args, sig *d, int64_t *size) {
   JET_RETURN_IF_ERROR(
@@ -277,10 +283,8 @@ static jet_status apply_one(const sig *s, const jet_transform *tf, uint32_t n_tf
     case JET_TF_JACFWD:
     case JET_TF_JACREV:
     case JET_TF_HESSIAN: return apply_jac(s, t, d, cap);
-    case JET_TF_VMAP: return apply_vmap(s, tf, n_tf, i, args, n_args, d, size);
-    case JET_TF_PMAP:
-      return jet_status_make(JET_UNIMPLEMENTED, "transform '%s' is not supported by this version",
-                             jet_transform_name(t->kind));
+    case JET_TF_VMAP:
+    case JET_TF_PMAP: return apply_vmap(s, tf, n_tf, i, args, n_args, d, size);
   }
   return jet_status_make(JET_INVALID_ARGUMENT, "invalid transform kind %d", (int)t->kind);
 }

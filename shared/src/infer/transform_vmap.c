@@ -1,7 +1,8 @@
-/* vmap's type rule, shared by the call rule (through
- * jet_transform_signature_args) and the server's vmap driver
- * (server/transforms/batch/vmap.c), so both give the same types and the same
- * messages, JAX's where JAX has one:
+/* vmap's and pmap's type rule, shared by the call rule (through
+ * jet_transform_signature_args) and the server's vmap and pmap drivers
+ * (server/transforms/batch/vmap.c, server/transforms/pmap.c), so both give
+ * the same types and the same messages, JAX's where JAX has one (pmap's
+ * messages say "pmap"; its static_broadcasted_argnums are not mapped):
  *
  * - in_axes: empty = 0 for every argument, one entry = for every argument,
  *   else one per argument ("vmap in_axes must be an int, None, or a tuple of
@@ -33,6 +34,19 @@ static jet_axis_spec spec_of(const jet_axis_spec *v, uint32_t n, uint32_t j) {
   return v[j];
 }
 
+/* The in_axes spec of argument j under transform t (vmap or pmap; a pmap's
+ * static_broadcasted_argnums are not mapped). */
+static jet_axis_spec in_spec(const jet_transform *t, uint32_t j) {
+  for (uint32_t k = 0; t->kind == JET_TF_PMAP && k < t->n_static_argnums; k++)
+    if (t->static_broadcasted_argnums[k] >= 0 && (uint32_t)t->static_broadcasted_argnums[k] == j)
+      return (jet_axis_spec){false, 0};
+  return spec_of(t->in_axes, t->n_in_axes, j);
+}
+
+static const char *tf_name(const jet_transform *t) {
+  return t->kind == JET_TF_PMAP ? "pmap" : "vmap";
+}
+
 static void insert_dim(const jet_type *t, int32_t ax, int64_t size, jet_type *out) {
   jet_type r;
   memset(&r, 0, sizeof r);
@@ -59,10 +73,9 @@ static int64_t located_size(const jet_transform *tf, uint32_t n_tf, uint32_t i, 
   int32_t p = ax, rank = r1;
   for (uint32_t k = i + 1; k < n_tf; k++) {
     const jet_transform *u = &tf[k];
-    if (u->kind == JET_TF_PMAP) return -1;
-    if (u->kind != JET_TF_VMAP) continue;
+    if (u->kind != JET_TF_VMAP && u->kind != JET_TF_PMAP) continue;
     if (u->n_in_axes > 1 && j >= u->n_in_axes) return -1;
-    jet_axis_spec s = spec_of(u->in_axes, u->n_in_axes, j);
+    jet_axis_spec s = in_spec(u, j);
     if (!s.mapped) continue;
     int32_t a = s.axis < 0 ? s.axis + rank + 1 : s.axis;
     if (a < 0 || a > rank) return -1;
@@ -81,10 +94,11 @@ typedef struct mapped_arg {
 
 /* JAX's listing: the most common size first ("most axes (3 of them) had
  * size 2, e.g. ..."), then the others ("some axes" / "one axis"). */
-static jet_status inconsistent(const jet_type *p, const mapped_arg *m, uint32_t n) {
+static jet_status inconsistent(const char *nm, const jet_type *p, const mapped_arg *m,
+                               uint32_t n) {
   jet_strbuf sb;
   jet_strbuf_init(&sb);
-  jet_strbuf_printf(&sb, "vmap got inconsistent sizes for array axes to be mapped:\n");
+  jet_strbuf_printf(&sb, "%s got inconsistent sizes for array axes to be mapped:\n", nm);
   uint8_t *done = calloc(n ? n : 1, 1);
   if (!done) {
     jet_strbuf_free(&sb);
@@ -129,8 +143,8 @@ static jet_status inconsistent(const jet_type *p, const mapped_arg *m, uint32_t 
   return st;
 }
 
-static jet_status axis_out_of_range(const jet_type *p, uint32_t j, int32_t axis, int64_t size,
-                                    const jet_type *arg) {
+static jet_status axis_out_of_range(const char *nm, const jet_type *p, uint32_t j, int32_t axis,
+                                    int64_t size, const jet_type *arg) {
   int32_t need = axis >= 0 ? axis + 1 : -axis;
   char sh[JET_TYPE_STR_MAX];
   int32_t rank;
@@ -151,10 +165,36 @@ static jet_status axis_out_of_range(const jet_type *p, uint32_t j, int32_t axis,
     if (len < sizeof sh) snprintf(sh + len, sizeof sh - len, "]");
   }
   return jet_status_make(JET_INVALID_ARGUMENT,
-                         "argument %" PRIu32 ": vmap was requested to map its argument along "
+                         "argument %" PRIu32 ": %s was requested to map its argument along "
                          "axis %d, which implies that its rank should be at least %d, but is only "
                          "%d (its shape is %s)",
-                         j, (int)axis, (int)need, (int)rank, sh);
+                         j, nm, (int)axis, (int)need, (int)rank, sh);
+}
+
+/* pmap's own checks, JAX's wording: in_axes / out_axes (a tuple must have
+ * one entry per argument / output) and static_broadcasted_argnums in range. */
+static jet_status pmap_checks(const jet_transform *t, uint32_t np, uint32_t no) {
+  if (t->n_in_axes > 1 && t->n_in_axes != np)
+    return jet_status_make(JET_INVALID_ARGUMENT,
+                           "pmap in_axes specification must be a tree prefix of the corresponding "
+                           "value, got specification of %" PRIu32 " entries for %" PRIu32
+                           " positional arguments",
+                           t->n_in_axes, np);
+  if (t->n_out_axes > 1 && t->n_out_axes != no)
+    return jet_status_make(JET_INVALID_ARGUMENT,
+                           "pmap out_axes specification must be a tree prefix of the "
+                           "corresponding value, got specification of %" PRIu32 " entries for %"
+                           PRIu32 " outputs",
+                           t->n_out_axes, no);
+  for (uint32_t k = 0; k < t->n_static_argnums; k++) {
+    const int32_t a = t->static_broadcasted_argnums[k];
+    if (a < 0 || (uint32_t)a >= np)
+      return jet_status_make(JET_INVALID_ARGUMENT,
+                             "pmap static_broadcasted_argnums %d is out of range for a function "
+                             "of %" PRIu32 " positional arguments",
+                             (int)a, np);
+  }
+  return NULL;
 }
 
 jet_status jet__transform_vmap(const jet_type *p, uint32_t np, const jet_type *o, uint32_t no,
@@ -162,6 +202,8 @@ jet_status jet__transform_vmap(const jet_type *p, uint32_t np, const jet_type *o
                                const jet_type *args, uint32_t n_args, jet_type *new_p,
                                jet_type *new_o, int64_t *size_out) {
   const jet_transform *t = &tf[i];
+  const char *nm = tf_name(t);
+  if (t->kind == JET_TF_PMAP) JET_RETURN_IF_ERROR(pmap_checks(t, np, no));
   if (t->n_in_axes > 1 && t->n_in_axes != np)
     return jet_status_make(JET_INVALID_ARGUMENT,
                            "vmap in_axes must be an int, None, or a tuple of entries "
@@ -175,14 +217,14 @@ jet_status jet__transform_vmap(const jet_type *p, uint32_t np, const jet_type *o
                            "len(out_axes)=%" PRIu32 ", len(outputs)=%" PRIu32,
                            t->n_out_axes, no);
   if (t->axis_size < 0)
-    return jet_status_make(JET_INVALID_ARGUMENT, "vmap axis_size must be >= 0, got %" PRId64,
+    return jet_status_make(JET_INVALID_ARGUMENT, "%s axis_size must be >= 0, got %" PRId64, nm,
                            t->axis_size);
   uint32_t n_mapped = 0;
-  for (uint32_t j = 0; j < np; j++) n_mapped += spec_of(t->in_axes, t->n_in_axes, j).mapped;
+  for (uint32_t j = 0; j < np; j++) n_mapped += in_spec(t, j).mapped;
   if (n_mapped == 0 && t->axis_size == 0)
     return jet_status_make(JET_INVALID_ARGUMENT,
-                           "vmap must have at least one non-None value in in_axes, or axis_size "
-                           "must be given");
+                           "%s must have at least one non-None value in in_axes, or axis_size "
+                           "must be given", nm);
   mapped_arg *m = malloc(sizeof(mapped_arg) * (n_mapped ? n_mapped : 1));
   if (!m) return jet_status_oom("vmap arguments");
   jet_status st = NULL;
@@ -190,21 +232,21 @@ jet_status jet__transform_vmap(const jet_type *p, uint32_t np, const jet_type *o
   uint32_t n = 0;
   bool last = i + 1 == n_tf;
   for (uint32_t j = 0; j < np && !st; j++) {
-    jet_axis_spec s = spec_of(t->in_axes, t->n_in_axes, j);
+    jet_axis_spec s = in_spec(t, j);
     if (!s.mapped) continue;
     int32_t r1 = p[j].rank + 1;
     if (s.axis < -r1 || s.axis >= r1) {
       const jet_type *arg = last && args && j < n_args && args[j].rank == r1 ? &args[j] : NULL;
       if (last && args && j < n_args && args[j].rank < r1) arg = &args[j];
-      st = axis_out_of_range(&p[j], j, s.axis, t->axis_size ? t->axis_size : -1, arg);
+      st = axis_out_of_range(nm, &p[j], j, s.axis, t->axis_size ? t->axis_size : -1, arg);
       break;
     }
     if (r1 > JET_MAX_RANK) {
       char ts[JET_TYPE_STR_MAX];
       st = jet_status_make(JET_INVALID_ARGUMENT,
-                           "vmap of argument %" PRIu32 " of type %s would give rank %d, more "
+                           "%s of argument %" PRIu32 " of type %s would give rank %d, more "
                            "than the maximum %d",
-                           j, jet_type_str(&p[j], ts, sizeof ts), (int)r1, JET_MAX_RANK);
+                           nm, j, jet_type_str(&p[j], ts, sizeof ts), (int)r1, JET_MAX_RANK);
       break;
     }
     int32_t ax = s.axis < 0 ? s.axis + r1 : s.axis;
@@ -218,9 +260,10 @@ jet_status jet__transform_vmap(const jet_type *p, uint32_t np, const jet_type *o
     char ts[JET_TYPE_STR_MAX];
     insert_dim(&p[m[a].j], m[a].ax, m[a].size, &bt);
     st = jet_status_make(JET_INVALID_ARGUMENT,
-                         "vmap got axis_size=%" PRId64 " but axis %d of argument %" PRIu32
+                         "%s got axis_size=%" PRId64 " but axis %d of argument %" PRIu32
                          " of type %s has size %" PRId64,
-                         size, (int)m[a].ax, m[a].j, jet_type_str(&bt, ts, sizeof ts), m[a].size);
+                         nm, size, (int)m[a].ax, m[a].j, jet_type_str(&bt, ts, sizeof ts),
+                         m[a].size);
   }
   if (!st && size == 0) {
     uint32_t known = 0;
@@ -233,23 +276,29 @@ jet_status jet__transform_vmap(const jet_type *p, uint32_t np, const jet_type *o
       size = m[a].size;
     }
     if (differ) {
-      st = inconsistent(p, m, known);
+      st = inconsistent(nm, p, m, known);
     } else if (size < 0 && !args) {
       st = jet_status_make(JET_INVALID_ARGUMENT,
-                           "vmap needs axis_size here: the size of the mapped axis is read from "
+                           "%s needs axis_size here: the size of the mapped axis is read from "
                            "the arguments, which a graph transformed on its own does not have "
-                           "(give axis_size, or call the function through a call node)");
+                           "(give axis_size, or call the function through a call node)", nm);
     } else if (size < 0) {
       const mapped_arg *a0 = &m[0];
       char tp[JET_TYPE_STR_MAX], ta[JET_TYPE_STR_MAX] = "missing";
       if (a0->j < n_args) jet_type_str(&args[a0->j], ta, sizeof ta);
       st = jet_status_make(JET_INVALID_ARGUMENT,
-                           "vmap cannot read the size of the mapped axis from the arguments: "
+                           "%s cannot read the size of the mapped axis from the arguments: "
                            "argument %" PRIu32 " (%s) is not the parameter type %s with an axis "
                            "inserted at %d",
-                           a0->j, ta, jet_type_str(&p[a0->j], tp, sizeof tp), (int)a0->ax);
+                           nm, a0->j, ta, jet_type_str(&p[a0->j], tp, sizeof tp), (int)a0->ax);
     }
   }
+  if (!st && t->kind == JET_TF_PMAP && t->n_devices && t->n_devices != (uint64_t)size)
+    st = jet_status_make(JET_INVALID_ARGUMENT,
+                         "Leading axis size of input to pmapped function must equal the number "
+                         "of local devices passed to pmap. Got axis_size=%" PRId64
+                         ", num_local_devices=%" PRIu32 ".",
+                         size, t->n_devices);
   if (st) {
     free(m);
     return st;
@@ -269,16 +318,16 @@ jet_status jet__transform_vmap(const jet_type *p, uint32_t np, const jet_type *o
     char ts[JET_TYPE_STR_MAX];
     if (s.axis < -r1 || s.axis >= r1)
       return jet_status_make(JET_INVALID_ARGUMENT,
-                             "vmap out_axes %d is out of range for output %" PRIu32
+                             "%s out_axes %d is out of range for output %" PRIu32
                              " of type %s: with the mapped axis its rank is %d, so the axis "
                              "must be in [%d, %d)",
-                             (int)s.axis, k, jet_type_str(&o[k], ts, sizeof ts), (int)r1,
+                             nm, (int)s.axis, k, jet_type_str(&o[k], ts, sizeof ts), (int)r1,
                              (int)-r1, (int)r1);
     if (r1 > JET_MAX_RANK)
       return jet_status_make(JET_INVALID_ARGUMENT,
-                             "vmap of output %" PRIu32 " of type %s would give rank %d, more "
+                             "%s of output %" PRIu32 " of type %s would give rank %d, more "
                              "than the maximum %d",
-                             k, jet_type_str(&o[k], ts, sizeof ts), (int)r1, JET_MAX_RANK);
+                             nm, k, jet_type_str(&o[k], ts, sizeof ts), (int)r1, JET_MAX_RANK);
     insert_dim(&o[k], s.axis < 0 ? s.axis + r1 : s.axis, size, &new_o[k]);
   }
   if (size_out) *size_out = size;
@@ -289,7 +338,7 @@ jet_status jet_vmap_signature(const jet_type *params, uint32_t n_params, const j
                               uint32_t n_outs, const jet_transform *t, const jet_type *arg_types,
                               uint32_t n_args, jet_type *new_params, jet_type *new_outs,
                               int64_t *axis_size) {
-  if (t->kind != JET_TF_VMAP)
+  if (t->kind != JET_TF_VMAP && t->kind != JET_TF_PMAP)
     return jet_status_make(JET_INTERNAL, "jet_vmap_signature of a '%s' transform",
                            jet_transform_name(t->kind));
   return jet__transform_vmap(params, n_params, outs, n_outs, t, 1, 0, arg_types, n_args,
