@@ -14,7 +14,7 @@ int jet__cli_report(jet_status st);
 jet_status jet__cli_parse_file(const char *path, jet_graph **g) JET_MUST_USE;
 
 /* The transform commands (cli_transform.c): grad, value-and-grad, jvp,
- * vjp, jacfwd, jacrev, hessian, vmap. */
+ * vjp, jacfwd, jacrev, hessian, vmap, pmap. */
 bool jet__cli_is_transform_command(const char *cmd);
 int jet__cli_transform(const char *address, const char *cmd, int argc, char **argv);
 

@@ -7,6 +7,8 @@
  *   jet jvp | vjp FILE.jet [--has-aux] [--no-cleanup]
  *   jet vmap FILE.jet [--in-axes 0,none] [--out-axes 0] [--axis-size N]
  *       [--axis-name NAME] [--no-cleanup]
+ *   jet pmap FILE.jet  (vmap's options and [--devices 0,1]
+ *       [--static-broadcasted-argnums 1])
  *
  * Each command builds a transform spec (jet_transform_spec_parse) from its
  * options, so the options and `run --transform` agree. */
@@ -24,6 +26,7 @@ static const struct {
     {"jvp", JET_TF_JVP},       {"vjp", JET_TF_VJP},
     {"jacfwd", JET_TF_JACFWD}, {"jacrev", JET_TF_JACREV},
     {"hessian", JET_TF_HESSIAN}, {"vmap", JET_TF_VMAP},
+    {"pmap", JET_TF_PMAP},
 };
 
 /* Options with a value: --NAME VALUE or --NAME=VALUE; spec field and the
@@ -31,13 +34,14 @@ static const struct {
 typedef struct value_opt {
   const char *opt;
   const char *field;
-  int vmap; /* 1: vmap only; 0: argnums kinds only */
+  int vmap; /* 1: vmap and pmap; 2: pmap only; 0: argnums kinds only */
 } value_opt;
 
 static const value_opt k_value_opts[] = {
     {"--argnums", "argnums", 0},     {"--in-axes", "in_axes", 1},
     {"--out-axes", "out_axes", 1},   {"--axis-size", "axis_size", 1},
-    {"--axis-name", "axis_name", 1},
+    {"--axis-name", "axis_name", 1}, {"--devices", "devices", 2},
+    {"--static-broadcasted-argnums", "static_broadcasted_argnums", 2},
 };
 
 static jet_transform_kind kind_of(const char *cmd) {
@@ -48,8 +52,15 @@ static jet_transform_kind kind_of(const char *cmd) {
 
 bool jet__cli_is_transform_command(const char *cmd) { return kind_of(cmd) != 0; }
 
+static bool is_map(jet_transform_kind k) { return k == JET_TF_VMAP || k == JET_TF_PMAP; }
+
 static bool takes_argnums(jet_transform_kind k) {
-  return k != JET_TF_JVP && k != JET_TF_VJP && k != JET_TF_VMAP;
+  return k != JET_TF_JVP && k != JET_TF_VJP && !is_map(k);
+}
+
+static bool takes_option(const value_opt *o, jet_transform_kind k) {
+  if (o->vmap == 2) return k == JET_TF_PMAP;
+  return o->vmap ? is_map(k) : takes_argnums(k);
 }
 
 /* The value option a names (with its value, advancing *i), or NULL. */
@@ -58,7 +69,7 @@ static const value_opt *value_option(jet_transform_kind kind, int argc, char **a
   const char *a = argv[*i];
   for (size_t k = 0; k < sizeof k_value_opts / sizeof k_value_opts[0]; k++) {
     const value_opt *o = &k_value_opts[k];
-    if (o->vmap ? kind != JET_TF_VMAP : !takes_argnums(kind)) continue;
+    if (!takes_option(o, kind)) continue;
     size_t n = strlen(o->opt);
     if (strncmp(a, o->opt, n) != 0) continue;
     if (a[n] == '=') {
@@ -95,7 +106,7 @@ int jet__cli_transform(const char *address, const char *cmd, int argc, char **ar
       int n = snprintf(spec + len, sizeof spec - len, ":%s=%s", o->field, value);
       if (n < 0 || (size_t)n >= sizeof spec - len) return jet__cli_usage_error("options too long");
       len += (size_t)n;
-    } else if (strcmp(a, "--has-aux") == 0 && kind != JET_TF_VMAP) {
+    } else if (strcmp(a, "--has-aux") == 0 && !is_map(kind)) {
       flag = ":has_aux";
     } else if (strcmp(a, "--allow-int") == 0 && takes_argnums(kind)) {
       flag = ":allow_int";

@@ -7,7 +7,8 @@
  *       FILE.jet [--argnums 0,1] [--has-aux] [--allow-int] [--no-cleanup]
  *   jet [--address HOST:PORT] vmap FILE.jet [--in-axes 0,none] [--out-axes 0]
  *       [--axis-size N] [--axis-name NAME] [--no-cleanup]
- *       (both in cli_transform.c)
+ *   jet [--address HOST:PORT] pmap FILE.jet (vmap's options, [--devices 0,1])
+ *       (all in cli_transform.c)
  *
  * Exit codes: 0 ok, 1 error (printed as "error: CODE: message"), 2 usage. */
 #include <stdio.h>
@@ -25,7 +26,8 @@ static const char usage_text[] =
     "usage: jet [--address HOST:PORT] COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
-    "  devices              list the daemon's devices (id, kind, memory, live arrays)\n"
+    "  devices              list the daemon's devices (id, kind, memory in use / limit,\n"
+    "                       live arrays)\n"
     "  health               print SERVING or NOT_SERVING (exit 0 only when serving)\n"
     "  stats                print the daemon's counters\n"
     "  print FILE.jet       parse a graph and print it in canonical text form\n"
@@ -41,7 +43,10 @@ static const char usage_text[] =
     "                         vmap: in_axes=AXES  out_axes=AXES  axis_size=N\n"
     "                             axis_name=NAME  (AXES: integers and 'none'\n"
     "                             separated by ',', e.g. in_axes=none,0,-1)\n"
+    "                         pmap: vmap's fields and devices=IDS (e.g. 0,1),\n"
+    "                             static_broadcasted_argnums=0,2\n"
     "                       e.g. grad:argnums=0,1  vmap:in_axes=0,none:out_axes=1\n"
+    "                            pmap:in_axes=0,none:axis_name=i:devices=0,1\n"
     "  grad FILE.jet [--argnums 0,1] [--has-aux] [--allow-int] [--no-cleanup]\n"
     "                       print the gradient graph (computed by the daemon);\n"
     "                       likewise value-and-grad, jacfwd, jacrev, hessian, and\n"
@@ -51,6 +56,9 @@ static const char usage_text[] =
     "                       print the batched graph (computed by the daemon);\n"
     "                       axes as in vmap specs; defaults: every argument and\n"
     "                       output mapped along axis 0\n"
+    "  pmap FILE.jet [vmap's options] [--devices 0,1]\n"
+    "       [--static-broadcasted-argnums 1]\n"
+    "                       print the pmapped graph (one pmap node over the graph)\n"
     "\n"
     "The address defaults to $JET_ADDRESS, then " JET_CLIENT_DEFAULT_ADDRESS ".\n";
 

@@ -53,6 +53,16 @@ jet_transform jet_tf_vmap(const jet_axis_spec *in_axes, size_t n_in, const jet_a
   return t;
 }
 
+jet_transform jet_tf_pmap(const char *axis_name, const jet_axis_spec *in_axes, size_t n_in,
+                          const jet_axis_spec *out_axes, size_t n_out, const uint32_t *devices,
+                          size_t n_devices, int64_t axis_size) {
+  jet_transform t = jet_tf_vmap(in_axes, n_in, out_axes, n_out, axis_size, axis_name);
+  t.kind = JET_TF_PMAP;
+  t.devices = devices && n_devices ? devices : NULL;
+  t.n_devices = t.devices ? (uint32_t)n_devices : 0;
+  return t;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Specs: KIND[:FIELD[=VALUE]]... (the syntax is documented in jet.h) */
 
@@ -126,6 +136,18 @@ static jet_status argnum_entry(const char *spec, const char *what, size_t i, con
   return NULL;
 }
 
+static jet_status device_entry(const char *spec, const char *what, size_t i, const char *v,
+                               size_t n, void *ctx) {
+  int64_t x;
+  if (!parse_int(v, n, 0, UINT32_MAX, &x))
+    return jet_status_make(JET_INVALID_ARGUMENT,
+                           "transform '%s': %s entry '%.*s' is not a device id (a non-negative "
+                           "integer)",
+                           spec, what, (int)n, v);
+  ((uint32_t *)ctx)[i] = (uint32_t)x;
+  return NULL;
+}
+
 static jet_status axis_entry(const char *spec, const char *what, size_t i, const char *v, size_t n,
                              void *ctx) {
   jet_axis_spec *a = (jet_axis_spec *)ctx + i;
@@ -174,6 +196,8 @@ enum {
   SF_OUT_AXES = 1u << 4,
   SF_AXIS_SIZE = 1u << 5,
   SF_AXIS_NAME = 1u << 6,
+  SF_DEVICES = 1u << 7,
+  SF_STATIC_ARGNUMS = 1u << 8,
 };
 
 static const struct {
@@ -182,13 +206,17 @@ static const struct {
 } k_spec_fields[] = {
     {"argnums", SF_ARGNUMS},     {"has_aux", SF_HAS_AUX},     {"allow_int", SF_ALLOW_INT},
     {"in_axes", SF_IN_AXES},     {"out_axes", SF_OUT_AXES},   {"axis_size", SF_AXIS_SIZE},
-    {"axis_name", SF_AXIS_NAME},
+    {"axis_name", SF_AXIS_NAME}, {"devices", SF_DEVICES},
+    {"static_broadcasted_argnums", SF_STATIC_ARGNUMS},
 };
 
 static unsigned spec_fields_of(jet_transform_kind k) {
   if (has_argnums(k)) return SF_ARGNUMS | SF_HAS_AUX | SF_ALLOW_INT;
   if (k == JET_TF_JVP || k == JET_TF_VJP) return SF_HAS_AUX;
   if (k == JET_TF_VMAP) return SF_IN_AXES | SF_OUT_AXES | SF_AXIS_SIZE | SF_AXIS_NAME;
+  if (k == JET_TF_PMAP)
+    return SF_IN_AXES | SF_OUT_AXES | SF_AXIS_SIZE | SF_AXIS_NAME | SF_DEVICES |
+           SF_STATIC_ARGNUMS;
   return 0;
 }
 
@@ -227,6 +255,17 @@ static jet_status parse_field(const char *spec, unsigned bit, const char *v, siz
       JET_RETURN_IF_ERROR(parse_name(spec, v, n, o->axis_name));
       t->axis_name = o->axis_name;
       return NULL;
+    case SF_DEVICES:
+      JET_RETURN_IF_ERROR(parse_list(spec, "devices", v, n, &cnt, device_entry, o->devices));
+      t->devices = o->devices;
+      t->n_devices = (uint32_t)cnt;
+      return NULL;
+    case SF_STATIC_ARGNUMS:
+      JET_RETURN_IF_ERROR(parse_list(spec, "static_broadcasted_argnums", v, n, &cnt, argnum_entry,
+                                     o->static_argnums));
+      t->static_broadcasted_argnums = o->static_argnums;
+      t->n_static_argnums = (uint32_t)cnt;
+      return NULL;
   }
   return jet_status_make(JET_INTERNAL, "transform '%s': unknown field bit %u", spec, bit);
 }
@@ -239,10 +278,10 @@ jet_status jet_transform_spec_parse(const char *spec, jet_transform_spec *out) {
   size_t klen = colon ? (size_t)(colon - spec) : strlen(spec);
   jet_transform_kind k = jet_transform_from_name(spec, klen);
   unsigned allowed = spec_fields_of(k);
-  if (k == 0 || k == JET_TF_PMAP)
+  if (k == 0)
     return jet_status_make(JET_INVALID_ARGUMENT,
                            "transform '%s': expected grad, value_and_grad, jvp, vjp, jacfwd, "
-                           "jacrev, hessian or vmap",
+                           "jacrev, hessian, vmap or pmap",
                            spec);
   out->tf = make(k, NULL, 0, false);
   unsigned seen = 0;
@@ -278,11 +317,11 @@ jet_status jet_transform_parse_spec(const char *spec, int32_t *argnums_buf, size
   jet_transform_spec *s = malloc(sizeof *s);
   if (!s) return jet_status_oom("transform spec");
   jet_status st = jet_transform_spec_parse(spec, s);
-  if (!st && s->tf.kind == JET_TF_VMAP)
+  if (!st && (s->tf.kind == JET_TF_VMAP || s->tf.kind == JET_TF_PMAP))
     st = jet_status_make(JET_INVALID_ARGUMENT,
-                         "transform '%s': vmap specs need room for their axes: use "
+                         "transform '%s': %s specs need room for their axes: use "
                          "jet_transform_spec_parse",
-                         spec);
+                         spec, jet_transform_name(s->tf.kind));
   if (!st && s->tf.n_argnums > cap)
     st = jet_status_make(JET_INVALID_ARGUMENT, "transform '%s': more than %zu argnums", spec, cap);
   if (!st) {

@@ -642,7 +642,7 @@ jet_status jet_execute_inline(jet_executable *e, const jet_arg *args, size_t n_a
                               jet_result *results, size_t n_results) JET_MUST_USE;
 
 /* ========================================================================
- * Transforms (autodiff, vmap)
+ * Transforms (autodiff, vmap, pmap)
  * ======================================================================== */
 
 /* Constructors of jet_transform values for jet_compile, jet_call and
@@ -698,6 +698,33 @@ jet_transform jet_tf_hessian(const int32_t *argnums, size_t n, bool has_aux);
 jet_transform jet_tf_vmap(const jet_axis_spec *in_axes, size_t n_in, const jet_axis_spec *out_axes,
                           size_t n_out, int64_t axis_size, const char *axis_name);
 
+/* pmap(f, axis_name, in_axes, out_axes, devices) as in JAX: f runs once
+ * per member of the mapped axis, each member on its own device of jetd and
+ * all of them at once; collectives over axis_name inside f (jet_psum, ...)
+ * combine the members. in_axes / out_axes as for jet_tf_vmap (n == 0: axis
+ * 0 for every argument / output; JET_AXIS_NONE: the argument goes whole to
+ * every member / the output is member 0's, which must be the same on all).
+ * axis_name: NULL or "" for a generated name. devices: the device ids of
+ * the members, in order (n_devices == axis size, distinct); NULL/0 =
+ * devices 0..axis_size-1. axis_size: required by jet_compile /
+ * jet_transform_graph unless the compile gets arg_types (the mapped axes'
+ * size is then read from them); on a call node 0 = read from the operands.
+ * Borrows in_axes, out_axes, devices and axis_name (like jet_tf_vmap).
+ * static_broadcasted_argnums can be set on the result (those arguments are
+ * treated as in_axes None; bake static values into the graph instead).
+ *
+ * jetd has `--devices N` CPU devices (default: one per core; more for
+ * testing, as XLA's forced host device count). Compile refuses an axis
+ * larger than that with JAX's INVALID_ARGUMENT "compiling computation that
+ * requires 5 logical devices, but only 4 XLA devices are available
+ * (num_replicas=5)", and a devices entry that is no device naming it.
+ *
+ *   jet_transform p = jet_tf_pmap("i", NULL, 0, NULL, 0, NULL, 0, 4);
+ *   // pmap(lambda x: psum(x, 'i'), axis_name='i') over f32[4, ...] */
+jet_transform jet_tf_pmap(const char *axis_name, const jet_axis_spec *in_axes, size_t n_in,
+                          const jet_axis_spec *out_axes, size_t n_out, const uint32_t *devices,
+                          size_t n_devices, int64_t axis_size);
+
 /* TransformGraph: JAX's make_jaxpr on the daemon. Applies tf[0..n) to g
  * (and the transforms of its call nodes), cleans the result (CSE + DCE)
  * unless skip_cleanup, and returns it without compiling or running it:
@@ -712,15 +739,18 @@ jet_status jet_transform_graph(jet_client *c, const jet_graph *g, const jet_tran
 
 /* Transform specs as the CLI takes them: KIND[:FIELD[=VALUE]]..., fields
  * separated by ':' and list entries by ','. KIND is one of grad
- * value_and_grad jvp vjp jacfwd jacrev hessian vmap.
+ * value_and_grad jvp vjp jacfwd jacrev hessian vmap pmap.
  *   grad, value_and_grad, jacfwd, jacrev, hessian:
  *       argnums=0,1  has_aux  allow_int   (has_aux=true/false likewise)
  *   jvp, vjp: has_aux
  *   vmap: in_axes=AXES  out_axes=AXES  axis_size=N  axis_name=NAME
  *       AXES is a ','-separated list of integers (negative allowed) and
  *       'none'; NAME is letters, digits and '_'.
+ *   pmap: the vmap fields and devices=IDS (e.g. devices=0,1),
+ *       static_broadcasted_argnums=0,2
  * Examples: "grad:argnums=0,1", "jvp:has_aux",
- * "vmap:in_axes=none,0:out_axes=-1:axis_name=batch", "vmap:axis_size=8".
+ * "vmap:in_axes=none,0:out_axes=-1:axis_name=batch", "vmap:axis_size=8",
+ * "pmap:in_axes=0,none:axis_name=i:devices=0,1".
  * Each field may appear once. At most JET_SPEC_MAX_ENTRIES entries per
  * list and JET_SPEC_MAX_NAME - 1 characters per name. */
 #define JET_SPEC_MAX_ENTRIES 64
@@ -731,6 +761,8 @@ typedef struct jet_transform_spec {
   jet_axis_spec in_axes[JET_SPEC_MAX_ENTRIES];
   jet_axis_spec out_axes[JET_SPEC_MAX_ENTRIES];
   char axis_name[JET_SPEC_MAX_NAME];
+  uint32_t devices[JET_SPEC_MAX_ENTRIES];        /* pmap */
+  int32_t static_argnums[JET_SPEC_MAX_ENTRIES];  /* pmap */
 } jet_transform_spec;
 
 /* Parses spec into *out; out->tf points into *out, so use the struct where
@@ -740,8 +772,8 @@ jet_status jet_transform_spec_parse(const char *spec, jet_transform_spec *out) J
 
 /* The same for the kinds without axes (grad ... hessian): *out's argnums
  * point into argnums_buf (cap entries, of which at most
- * JET_SPEC_MAX_ENTRIES are used), which must outlive it. A vmap spec
- * is refused (INVALID_ARGUMENT naming jet_transform_spec_parse, which has
+ * JET_SPEC_MAX_ENTRIES are used), which must outlive it. A vmap or pmap
+ * spec is refused (INVALID_ARGUMENT naming jet_transform_spec_parse, which has
  * room for its axes). */
 jet_status jet_transform_parse_spec(const char *spec, int32_t *argnums_buf, size_t cap,
                                     jet_transform *out) JET_MUST_USE;

@@ -9,6 +9,7 @@ import importlib
 from . import config, errors
 from ._array import Array, device_put
 from ._client import connect, devices
+from ._devices import device_count, local_device_count, local_devices
 from ._api import (block_until_ready, grad, hessian, jacfwd, jacobian, jacrev, jit, jvp,
                    linearize, make_jaxpr, pmap, value_and_grad, vjp, vmap)
 from ._pytree import tree_flatten, tree_leaves, tree_map, tree_structure, tree_unflatten
