@@ -89,8 +89,8 @@ print("vmap(jnp.dot, in_axes=(0, None))([a; b], b) =", vmap(jnp.dot, in_axes=(0,
 n_dev = len(jet.devices())
 try:
     out = pmap(lambda x: x * 2.0)(rows)
-except Exception as e:  # pmap needs one device per row and server support
-    print("pmap: not available yet on this jetd (%d device%s; pmap maps over several devices): %s"
+except Exception as e:  # pmap needs one device per row (jetd --devices N)
+    print("pmap: not available on this jetd (%d device%s; this pmap needs 2, one per row): %s"
           % (n_dev, "" if n_dev == 1 else "s", str(e).splitlines()[0] if str(e) else type(e).__name__))
 else:
     print("pmap(lambda x: x * 2.0)([a; b]) =", out)
