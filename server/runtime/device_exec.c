@@ -174,8 +174,7 @@ jet_status jet_device_exec_run(const uint32_t *devices, uint32_t n,
                                void (*fn)(void *ctx, uint32_t member), void *ctx) {
   if (n == 0) return NULL;
   if (tl_executor)
-    return jet_status_make(JET_UNIMPLEMENTED,
-                           "a pmap inside a pmap body (on a device executor) is not implemented");
+    return jet_status_make(JET_UNIMPLEMENTED, "a pmap inside a pmap body is not implemented yet");
   uint32_t max_id = 0;
   for (uint32_t m = 0; m < n; m++)
     if (devices[m] > max_id) max_id = devices[m];

@@ -4,9 +4,9 @@
  *   psum          linear: JVP psum(t); VJP psum(ct) ("psum is its own
  *                 transpose": each member's gradient sums every member's
  *                 cotangent, so the gradient is that of the summed loss).
- *   pmax / pmin   no rule in JAX: UNIMPLEMENTED "Differentiation rule for
- *                 'pmax' not implemented" (under vmap over their axis they
- *                 are reduce_max/min first, which differentiate).
+ *   pmax / pmin   no rule in JAX: UNIMPLEMENTED with JAX's message (under
+ *                 vmap over their axis they are reduce_max/min first,
+ *                 which differentiate).
  *   all_gather    linear; VJP psum_scatter(ct) over scatter_dimension =
  *                 axis, same tiled and axis_size.
  *   psum_scatter  linear; VJP all_gather(ct) at axis = scatter_dimension.

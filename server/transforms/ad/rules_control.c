@@ -190,8 +190,8 @@ bool jet__ctl_bwd_nz(jet_emit *e, const jet_graph *g, const bool *out_nz, bool *
   return true;
 }
 
-/* pmap: JAX maps the body (jvp/transpose of the per-member function);
- * not implemented yet. */
+/* pmap: UNIMPLEMENTED for now (JAX maps the body: jvp/transpose of the
+ * per-member function). */
 void jet__jvp_PMAP(jet_emit *e, const jet_node *n, const jet_value *x, const jet_value *t,
                    const jet_value *y, jet_value *ty) {
   jet__jvp_zero(e, n, x, t, y, ty);

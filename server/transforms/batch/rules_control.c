@@ -279,7 +279,7 @@ void jet__batch_COND(jet_batch *b, const jet_node *n, const jet_value *x, const 
     cond_batched_pred(b, n, x, bd, y, ybd);
 }
 
-/* pmap: JAX batches the body; not implemented yet. */
+/* pmap: UNIMPLEMENTED for now (JAX batches the body). */
 void jet__batch_PMAP(jet_batch *b, const jet_node *n, const jet_value *x, const int32_t *bd,
                      jet_value *y, int32_t *ybd) {
   (void)x;
