@@ -1,6 +1,9 @@
 /* The checks of vmap_check.h (see its header comment for what is compared). */
 #include "vmap_check.h"
 
+#include "compiler/compile.h"
+#include "program.h"
+
 static int32_t norm_axis(int32_t axis, int32_t batched_rank) {
   return axis < 0 ? axis + batched_rank : axis;
 }
@@ -170,7 +173,7 @@ void vmc_random_levels(const jet_graph *f, adc_rng *r, const int64_t *sizes, uin
 static void fill_transforms(const vmc_level *lv, uint32_t n_levels, bool force_size,
                             jet_transform *t) {
   for (uint32_t k = 0; k < n_levels && k < VMC_LEVELS; k++) {
-    t[k] = adc_tf(JET_TF_VMAP);
+    t[k] = adc_tf(lv[k].pmap ? JET_TF_PMAP : JET_TF_VMAP);
     t[k].n_in_axes = lv[k].pass_in;
     t[k].in_axes = lv[k].in;
     t[k].n_out_axes = lv[k].pass_out;
@@ -218,6 +221,37 @@ static jet_status transform_via_call(const jet_graph *fx, const vmc_level *lv, u
   st = jet_passes_cleanup(flat, g);
   jet_graph_destroy(flat);
   return st;
+}
+
+/* g compiled (a copy; jet_compiler_compile consumes its graph) and run as a
+ * program; outputs copied to malloc'd buffers like adc_run's. */
+static bool run_compiled(const jet_graph *g, const jet_buf *args, uint32_t n, jet_buf *outs,
+                         const char *label) {
+  memset(outs, 0, sizeof(jet_buf) * g->n_outputs);
+  jet_cache *cache = jet_cache_create(2);
+  jet_graph *c = NULL;
+  jet_executable *exe = NULL;
+  bool hit = false;
+  jet_status st = cache ? adc_clone(g, &c) : jet_status_oom("cache");
+  if (!st) st = jet_compiler_compile(cache, c, NULL, 0, NULL, 0, &exe, &hit);
+  jet_buf tmp[VMC_MAX];
+  if (!st && g->n_outputs > VMC_MAX) st = jet_status_make(JET_INTERNAL, "too many outputs");
+  if (!st) st = jet_program_run(exe->program, args, n, NULL, tmp, NULL);
+  if (!st) {
+    for (uint32_t j = 0; j < g->n_outputs; j++) {
+      outs[j] = adc_buf(tmp[j].type);
+      memcpy(outs[j].data, tmp[j].data, jet_type_nbytes(&tmp[j].type));
+      jet_mem_free(tmp[j].data);
+    }
+  }
+  if (exe) jet_executable_release(exe);
+  jet_cache_destroy(cache);
+  if (st) {
+    fprintf(stderr, "[%s] compiled pmap: %s\n", label, jet_status_message(st));
+    jet_status_free(st);
+    return false;
+  }
+  return true;
 }
 
 static void fill(jet_buf *a, const vmc_dom *d, adc_rng *r) {
@@ -312,11 +346,18 @@ int vmc_check(const jet_graph *f, const vmc_level *lv, uint32_t n_levels, adc_rn
     jet_status_free(st);
     return 1;
   }
+  vmc_level lp[VMC_LEVELS];
+  if (o->pmap) { /* the same level as a pmap */
+    memcpy(lp, lv, sizeof lp[0] * (n_levels < VMC_LEVELS ? n_levels : VMC_LEVELS));
+    lp[0].pmap = true;
+    lv = lp;
+  }
   if (o->via_call) st = transform_via_call(s->fx, lv, n_levels, s->pt[n_levels], &g);
   else st = vmc_transform(f, lv, n_levels, true, &g);
   if (!st) st = jet_graph_validate(g, NULL, 0);
   if (st) {
-    fprintf(stderr, "[%s] vmap%s failed (%s): %s\n", s->label, o->via_call ? " through a call node" : "",
+    fprintf(stderr, "[%s] %s%s failed (%s): %s\n", s->label, o->pmap ? "pmap" : "vmap",
+            o->via_call ? " through a call node" : "",
             desc, jet_status_message(st));
     jet_status_free(st);
     fails++;
@@ -325,7 +366,8 @@ int vmc_check(const jet_graph *f, const vmc_level *lv, uint32_t n_levels, adc_rn
       args[i] = adc_buf(s->pt[n_levels][i]);
       fill(&args[i], o->dom ? &o->dom[i] : NULL, r);
     }
-    bool ran = adc_run(g, args, s->np, got, s->label, "vmapped graph");
+    bool ran = o->pmap ? run_compiled(g, args, s->np, got, s->label)
+                       : adc_run(g, args, s->np, got, s->label, "vmapped graph");
     bool ref = reference(s, n_levels, args, want);
     if (!ran || !ref) fails++;
     if (ran && ref && g->n_outputs != s->no) {
@@ -335,7 +377,8 @@ int vmc_check(const jet_graph *f, const vmc_level *lv, uint32_t n_levels, adc_rn
       for (uint32_t j = 0; j < s->no; j++) fails += !compare(s->label, j, &got[j], &want[j], o->tol);
     }
     if (fails) {
-      fprintf(stderr, "[%s] failing vmap%s: %s\n", s->label, o->via_call ? " through a call node" : "", desc);
+      fprintf(stderr, "[%s] failing %s%s: %s\n", s->label, o->pmap ? "pmap" : "vmap",
+              o->via_call ? " through a call node" : "", desc);
       for (uint32_t i = 0; i < s->np; i++) {
         char t1[JET_TYPE_STR_MAX];
         fprintf(stderr, "[%s]   argument %u: %s =", s->label, i, jet_type_str(&args[i].type, t1, sizeof t1));

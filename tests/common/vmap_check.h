@@ -35,6 +35,11 @@
  * entry is None) and sometimes passes a uniform list in JAX's short forms
  * (one entry for all, or no entry for all zeros).
  *
+ * With opts.pmap (one level, not via_call) the level is a pmap transform
+ * (same in_axes/out_axes and size) and g is compiled and run with
+ * jet_program_run: the members run concurrently on device executors, so
+ * this checks the compiled pmap of f against f run per shard.
+ *
  * Failures print the label, the in_axes/out_axes of every level, the
  * first differing element (index, expected, got) and the graphs; the
  * checker never longjmps. (tests/common/vmap_check.c) */
@@ -62,6 +67,7 @@ typedef struct vmc_level {
   /* entries passed in the transform: n_in / n_out (the full lists), 1 (all
    * entries equal: JAX's single spec) or 0 (all entries 0: the default) */
   uint32_t pass_in, pass_out;
+  bool pmap;                     /* set by vmc_check from opts.pmap */
 } vmc_level;
 
 typedef struct vmc_opts {
@@ -70,6 +76,9 @@ typedef struct vmc_opts {
   const vmc_dom *dom;  /* per parameter of f; NULL: every one [-2, 2) */
   bool quiet;          /* do not dump the graphs on failure */
   bool via_call;       /* vmap as the transforms of a call node (see above) */
+  bool pmap;           /* one level applied as a pmap transform instead, the
+                          result compiled (jet_compiler_compile) and run as a
+                          program: pmap(f)(xs) equals f per shard, stacked */
 } vmc_opts;
 
 /* Draws the axes of n_levels levels for f (sizes[k] the batch size of

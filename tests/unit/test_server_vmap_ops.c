@@ -19,7 +19,10 @@
  * parameters, so they are batched too, with values out of range to
  * exercise clamping, fill and drop. Control flow (cond, switch, while,
  * scan) builds its sub-graphs with the same helpers; mapping a while's
- * trip count makes its predicate batched. The op loop fails when an op of
+ * trip count makes its predicate batched. Each case also runs N_PMAP times
+ * as a compiled pmap of 1 to 4 members (the same in_axes/out_axes), which
+ * must equal the function run per shard and stacked. The op loop fails
+ * when an op of
  * ops.def has no case here. VMAP_OPS_SEED changes the seed. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -44,6 +47,7 @@
 #define N_RANDOM_TRIALS 8
 #define N_NESTED 4 /* nested (vmap of vmap) trials per case and dtype */
 #define N_REPS 2   /* rounds over the subsets of mapped parameters */
+#define N_PMAP 2   /* pmap trials per case and dtype (compiled, 1 to 4 members) */
 
 /* ---------------------------------------------------------------- params */
 
@@ -925,6 +929,21 @@ static int run_case(size_t k, jet_dtype dt, int *n_checks) {
     snprintf(label, sizeof label, "%s, trial %u (seed 0x%llx)", name, t, (unsigned long long)seed);
     vmc_opts o = {.label = label, .tol = c->approx ? (dt == JET_F32 ? 1e-5 : 1e-12) : 0, .dom = g.dom,
                   .via_call = t % 2 == 1};
+    fails += vmc_check(f, lv, 1, &r, &o);
+    (*n_checks)++;
+  }
+  /* the same function under pmap (one member per device, compiled) */
+  for (uint32_t t = 0; t < N_PMAP; t++) {
+    uint32_t mask = (uint32_t)adc_randint(&r, 1, (int64_t)((1u << (np < 16 ? np : 16)) - 1));
+    int64_t size = adc_randint(&r, 1, 4);
+    vmc_level lv[1];
+    vmc_random_levels(f, &r, &size, 1, &mask, true, lv);
+    char label[192];
+    snprintf(label, sizeof label, "%s, pmap trial %u (seed 0x%llx)", name, t, (unsigned long long)seed);
+    /* compiled kernels (fused tiles, SLEEF) may differ from the reference
+     * kernels by a few ulp: floats within the approximate tolerance */
+    vmc_opts o = {.label = label, .tol = dt == JET_F32 ? 1e-5 : dt == JET_F64 ? 1e-12 : 0,
+                  .dom = g.dom, .pmap = true};
     fails += vmc_check(f, lv, 1, &r, &o);
     (*n_checks)++;
   }
