@@ -164,11 +164,7 @@ jet_status jet__exec_scan(const jet_node *node, const jet_buf *in, jet_buf *out,
     st = jet_exec_poll(ctl, "scan", (uint64_t)it);
     if (st) break;
     for (uint32_t k = x0; k < node->n_operands; k++) {
-      const jet_type *xt = &in[k].type;
-      jet_type s = *xt;
-      s.rank = xt->rank - 1;
-      for (int32_t d = 0; d < s.rank; d++) s.dims[d] = xt->dims[d + 1];
-      for (int32_t d = s.rank; d < JET_MAX_RANK; d++) s.dims[d] = 0;
+      const jet_type s = jet_type_drop_axis(&in[k].type, 0);
       L.args[k].type = s;
       L.args[k].data = (char *)in[k].data + (size_t)i * jet_type_nbytes(&s);
     }

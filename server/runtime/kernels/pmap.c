@@ -35,15 +35,6 @@ static split3 split_at(const jet_type *t, int32_t ax) {
   return s;
 }
 
-static jet_type drop_axis(const jet_type *t, int32_t ax) {
-  jet_type s = *t;
-  s.rank = t->rank - 1;
-  for (int32_t d = 0, j = 0; d < t->rank; d++)
-    if (d != ax) s.dims[j++] = t->dims[d];
-  for (int32_t d = s.rank; d < JET_MAX_RANK; d++) s.dims[d] = 0;
-  return s;
-}
-
 typedef struct pmap_run pmap_run;
 
 typedef struct member {
@@ -98,7 +89,7 @@ static jet_status member_args(pmap_run *p, const jet_buf *in, member *m) {
       continue;
     }
     const split3 s = split_at(&in[k].type, (int32_t)ax);
-    m->args[k].type = drop_axis(&in[k].type, (int32_t)ax);
+    m->args[k].type = jet_type_drop_axis(&in[k].type, (int32_t)ax);
     m->args[k].data = jet_mem_alloc(s.outer * s.inner);
     if (!m->args[k].data)
       return jet_status_make(JET_RESOURCE_EXHAUSTED,

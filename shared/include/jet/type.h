@@ -37,6 +37,13 @@ int64_t jet_type_numel(const jet_type *t);
 size_t jet_type_nbytes(const jet_type *t);
 
 bool jet_type_equal(const jet_type *a, const jet_type *b);
+
+/* t without its axis `ax` (0 <= ax < rank): a slice along it (scan's xs,
+ * a pmap member's operand). Unused dims are zeroed. */
+jet_type jet_type_drop_axis(const jet_type *t, int32_t ax);
+/* t with a new axis of size n at position ax (0 <= ax <= rank < max):
+ * a stack along it (vmap/pmap/scan results). Unused dims are zeroed. */
+jet_type jet_type_insert_axis(const jet_type *t, int32_t ax, int64_t n);
 bool jet_type_same_shape(const jet_type *a, const jet_type *b);
 
 /* Writes e.g. "f32[2,3]" or "i32[]" into buf (always NUL-terminated).

@@ -80,3 +80,22 @@ void jet_type_strides(const jet_type *t, int64_t *strides) {
     s *= t->dims[i];
   }
 }
+
+jet_type jet_type_drop_axis(const jet_type *t, int32_t ax) {
+  jet_type s;
+  memset(&s, 0, sizeof s);
+  s.dtype = t->dtype;
+  s.rank = t->rank - 1;
+  for (int32_t d = 0, j = 0; d < t->rank; d++)
+    if (d != ax) s.dims[j++] = t->dims[d];
+  return s;
+}
+
+jet_type jet_type_insert_axis(const jet_type *t, int32_t ax, int64_t n) {
+  jet_type s;
+  memset(&s, 0, sizeof s);
+  s.dtype = t->dtype;
+  s.rank = t->rank + 1;
+  for (int32_t d = 0, j = 0; d < s.rank; d++) s.dims[d] = d == ax ? n : t->dims[j++];
+  return s;
+}

@@ -88,14 +88,6 @@ typedef struct loop_sig {
   bool sliced; /* scan: operands after nc + nk are sliced */
 } loop_sig;
 
-static jet_type slice_type(const jet_type *x) {
-  jet_type s = *x;
-  s.rank = x->rank - 1;
-  for (int32_t d = 0; d < s.rank; d++) s.dims[d] = x->dims[d + 1];
-  for (int32_t d = s.rank < 0 ? 0 : s.rank; d < JET_MAX_RANK; d++) s.dims[d] = 0;
-  return s;
-}
-
 /* Sub-graph b (named `what`) takes exactly the loop's operands, each of the
  * type the body sees; the mismatch is named ("carry 1 is f32[3]"). */
 static jet_status check_params(const loop_sig *L, const jet_graph *b, const char *what) {
@@ -106,7 +98,7 @@ static jet_status check_params(const loop_sig *L, const jet_graph *b, const char
                            L->op, what, b->n_params, L->op, L->n);
   for (uint32_t i = 0; i < L->n; i++) {
     const bool is_x = L->sliced && i >= L->nc + L->nk;
-    const jet_type want = is_x ? slice_type(&L->in[i]) : L->in[i];
+    const jet_type want = is_x ? jet_type_drop_axis(&L->in[i], 0) : L->in[i];
     if (jet_type_equal(&want, &b->value_types[i])) continue;
     const char *role = i < L->nc ? "const" : i < L->nc + L->nk ? "carry" : "a slice of xs";
     const uint32_t k = i < L->nc ? i : i < L->nc + L->nk ? i - L->nc : i - L->nc - L->nk;
@@ -220,10 +212,7 @@ jet_status jet__rule_scan(jet_infer_args *a) {
                              "scan: the body's output %" PRIu32 " (%s) has rank %d; stacking it "
                              "would pass the maximum rank %d",
                              j, JET__TS(y, ts), (int)y->rank, JET_MAX_RANK);
-    jet_type s = *y;
-    s.rank = y->rank + 1;
-    s.dims[0] = length;
-    for (int32_t d = 0; d < y->rank; d++) s.dims[d + 1] = y->dims[d];
+    const jet_type s = jet_type_insert_axis(y, 0, length);
     JET_RETURN_IF_ERROR(jet__infer_check_type(&s, "scan's stacked output"));
     JET_RETURN_IF_ERROR(jet__infer_emit(a, &s));
   }

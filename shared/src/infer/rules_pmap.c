@@ -6,23 +6,6 @@
 
 #include "infer_internal.h"
 
-/* t without axis `ax`, or with a new axis of size n at `ax`. */
-static jet_type drop_axis(const jet_type *t, int32_t ax) {
-  jet_type s = *t;
-  s.rank = t->rank - 1;
-  for (int32_t d = 0, j = 0; d < t->rank; d++)
-    if (d != ax) s.dims[j++] = t->dims[d];
-  for (int32_t d = s.rank; d < JET_MAX_RANK; d++) s.dims[d] = 0;
-  return s;
-}
-
-static jet_type insert_axis(const jet_type *t, int32_t ax, int64_t n) {
-  jet_type s = *t;
-  s.rank = t->rank + 1;
-  for (int32_t d = 0, j = 0; d < s.rank; d++) s.dims[d] = d == ax ? n : t->dims[j++];
-  return s;
-}
-
 static jet_status check_devices(jet_infer_args *a, int64_t n) {
   const int64_t *dv = NULL;
   uint32_t nd = 0;
@@ -90,7 +73,7 @@ jet_status jet__rule_pmap(jet_infer_args *a) {
                                "pmap: operand %" PRIu32 " is %s; its mapped axis %" PRId64
                                " must have the axis size %" PRId64,
                                i, JET__TS(x, ts), ia[i], n);
-      want = drop_axis(x, (int32_t)ia[i]);
+      want = jet_type_drop_axis(x, (int32_t)ia[i]);
     }
     if (!jet_type_equal(&want, &b->value_types[i]))
       return jet_status_make(JET_INVALID_ARGUMENT,
@@ -115,7 +98,7 @@ jet_status jet__rule_pmap(jet_infer_args *a) {
                              "pmap: out_axes[%" PRIu32 "] = %" PRId64
                              " is out of range for body output %" PRIu32 " %s (or -1)",
                              j, oa[j], j, JET__TS(y, ts));
-    jet_type s = insert_axis(y, (int32_t)oa[j], n);
+    jet_type s = jet_type_insert_axis(y, (int32_t)oa[j], n);
     JET_RETURN_IF_ERROR(jet__infer_check_type(&s, "pmap's stacked output"));
     JET_RETURN_IF_ERROR(jet__infer_emit(a, &s));
   }

@@ -48,12 +48,7 @@ static const char *tf_name(const jet_transform *t) {
 }
 
 static void insert_dim(const jet_type *t, int32_t ax, int64_t size, jet_type *out) {
-  jet_type r;
-  memset(&r, 0, sizeof r);
-  r.dtype = t->dtype;
-  r.rank = t->rank + 1;
-  for (int32_t i = 0, k = 0; i < r.rank; i++) r.dims[i] = i == ax ? size : t->dims[k++];
-  *out = r;
+  *out = jet_type_insert_axis(t, ax, size);
 }
 
 /* "[3,4]" from dims. */
