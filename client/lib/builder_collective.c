@@ -11,30 +11,6 @@
 
 #include "builder_internal.h"
 
-static jet_attr a_str(const char *name, const char *s) {
-  jet_attr a = {0};
-  a.name = name;
-  a.kind = JET_ATTR_STR;
-  a.u.s = s;
-  return a;
-}
-
-static jet_attr a_int(const char *name, int64_t i) {
-  jet_attr a = {0};
-  a.name = name;
-  a.kind = JET_ATTR_INT;
-  a.u.i = i;
-  return a;
-}
-
-static jet_attr a_bool(const char *name, bool v) {
-  jet_attr a = {0};
-  a.name = name;
-  a.kind = JET_ATTR_BOOL;
-  a.u.b = v;
-  return a;
-}
-
 /* false (recording INVALID_ARGUMENT) when the axis name is NULL or empty. */
 static bool name_ok(jet_builder *b, const char *fn, const char *axis_name) {
   if (!b || b->err) return false;
@@ -69,7 +45,7 @@ static int64_t norm_axis(const jet_builder *b, jet_value x, int64_t axis, int ex
 static jet_value reduce_op(jet_builder *b, const char *fn, jet_op op, jet_value x,
                            const char *axis_name) {
   if (!name_ok(b, fn, axis_name)) return JET_NO_VALUE;
-  jet_attr a = a_str("axis_name", axis_name);
+  jet_attr a = jet__attr_str("axis_name", axis_name);
   return jet__builder_node(b, fn, op, &x, 1, &a, 1, NULL, NULL, 0);
 }
 
@@ -112,9 +88,9 @@ jet_value jet_all_gather(jet_builder *b, jet_value x, const char *axis_name, int
                          int64_t axis, bool tiled) {
   static const char fn[] = "jet_all_gather";
   if (!name_ok(b, fn, axis_name) || !size_ok(b, fn, axis_size)) return JET_NO_VALUE;
-  jet_attr a[4] = {a_str("axis_name", axis_name), a_int("axis_size", axis_size),
-                   a_int("axis", norm_axis(b, x, axis, tiled ? 0 : 1)),
-                   a_bool("tiled", tiled)};
+  jet_attr a[4] = {jet__attr_str("axis_name", axis_name), jet__attr_int("axis_size", axis_size),
+                   jet__attr_int("axis", norm_axis(b, x, axis, tiled ? 0 : 1)),
+                   jet__attr_bool("tiled", tiled)};
   return jet__builder_node(b, fn, JET_OP_ALL_GATHER, &x, 1, a, 4, NULL, NULL, 0);
 }
 
@@ -122,9 +98,9 @@ jet_value jet_psum_scatter(jet_builder *b, jet_value x, const char *axis_name, i
                            int64_t scatter_dimension, bool tiled) {
   static const char fn[] = "jet_psum_scatter";
   if (!name_ok(b, fn, axis_name) || !size_ok(b, fn, axis_size)) return JET_NO_VALUE;
-  jet_attr a[4] = {a_str("axis_name", axis_name), a_int("axis_size", axis_size),
-                   a_int("scatter_dimension", norm_axis(b, x, scatter_dimension, 0)),
-                   a_bool("tiled", tiled)};
+  jet_attr a[4] = {jet__attr_str("axis_name", axis_name), jet__attr_int("axis_size", axis_size),
+                   jet__attr_int("scatter_dimension", norm_axis(b, x, scatter_dimension, 0)),
+                   jet__attr_bool("tiled", tiled)};
   return jet__builder_node(b, fn, JET_OP_PSUM_SCATTER, &x, 1, a, 4, NULL, NULL, 0);
 }
 
@@ -139,7 +115,7 @@ jet_value jet_ppermute(jet_builder *b, jet_value x, const char *axis_name, const
                                              pairs ? "are too many" : "with a NULL list"));
     return JET_NO_VALUE;
   }
-  jet_attr a[2] = {a_str("axis_name", axis_name), {0}};
+  jet_attr a[2] = {jet__attr_str("axis_name", axis_name), {0}};
   a[1].name = "perm";
   a[1].kind = JET_ATTR_INTS;
   a[1].u.ints.v = n_pairs ? pairs : none;
@@ -151,16 +127,16 @@ jet_value jet_all_to_all(jet_builder *b, jet_value x, const char *axis_name, int
                          int64_t split_axis, int64_t concat_axis, bool tiled) {
   static const char fn[] = "jet_all_to_all";
   if (!name_ok(b, fn, axis_name) || !size_ok(b, fn, axis_size)) return JET_NO_VALUE;
-  jet_attr a[5] = {a_str("axis_name", axis_name), a_int("axis_size", axis_size),
-                   a_int("split_axis", norm_axis(b, x, split_axis, 0)),
-                   a_int("concat_axis", norm_axis(b, x, concat_axis, 0)),
-                   a_bool("tiled", tiled)};
+  jet_attr a[5] = {jet__attr_str("axis_name", axis_name), jet__attr_int("axis_size", axis_size),
+                   jet__attr_int("split_axis", norm_axis(b, x, split_axis, 0)),
+                   jet__attr_int("concat_axis", norm_axis(b, x, concat_axis, 0)),
+                   jet__attr_bool("tiled", tiled)};
   return jet__builder_node(b, fn, JET_OP_ALL_TO_ALL, &x, 1, a, 5, NULL, NULL, 0);
 }
 
 jet_value jet_axis_index(jet_builder *b, const char *axis_name) {
   static const char fn[] = "jet_axis_index";
   if (!name_ok(b, fn, axis_name)) return JET_NO_VALUE;
-  jet_attr a = a_str("axis_name", axis_name);
+  jet_attr a = jet__attr_str("axis_name", axis_name);
   return jet__builder_node(b, fn, JET_OP_AXIS_INDEX, NULL, 0, &a, 1, NULL, NULL, 0);
 }

@@ -20,4 +20,45 @@ jet_value jet__builder_node(jet_builder *b, const char *fn, jet_op op, const jet
                             size_t n, const jet_attr *attrs, size_t n_attrs, jet_graph *callee,
                             const jet_transform *tf, size_t n_tf);
 
+/* Attribute values for the builders' nodes (names and data are borrowed:
+ * jet_graph_add_node copies them). An empty int list points at a dummy
+ * element, never NULL. */
+static inline jet_attr jet__attr_int(const char *name, int64_t i) {
+  jet_attr a = {0};
+  a.name = name;
+  a.kind = JET_ATTR_INT;
+  a.u.i = i;
+  return a;
+}
+static inline jet_attr jet__attr_ints(const char *name, const int64_t *v, size_t n) {
+  static const int64_t none[1] = {0};
+  jet_attr a = {0};
+  a.name = name;
+  a.kind = JET_ATTR_INTS;
+  a.u.ints.v = (n && v) ? v : none;
+  a.u.ints.n = (uint32_t)n;
+  return a;
+}
+static inline jet_attr jet__attr_bool(const char *name, bool v) {
+  jet_attr a = {0};
+  a.name = name;
+  a.kind = JET_ATTR_BOOL;
+  a.u.b = v;
+  return a;
+}
+static inline jet_attr jet__attr_dtype(const char *name, jet_dtype d) {
+  jet_attr a = {0};
+  a.name = name;
+  a.kind = JET_ATTR_DTYPE;
+  a.u.dtype = d;
+  return a;
+}
+static inline jet_attr jet__attr_str(const char *name, const char *str) {
+  jet_attr a = {0};
+  a.name = name;
+  a.kind = JET_ATTR_STR;
+  a.u.s = str;
+  return a;
+}
+
 #endif

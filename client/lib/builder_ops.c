@@ -5,41 +5,6 @@
 
 #include "builder_internal.h"
 
-static const int64_t no_ints[1] = {0};
-
-static jet_attr a_ints(const char *name, const int64_t *v, size_t n) {
-  jet_attr a = {0};
-  a.name = name;
-  a.kind = JET_ATTR_INTS;
-  a.u.ints.v = (n && v) ? v : no_ints;
-  a.u.ints.n = (uint32_t)n;
-  return a;
-}
-
-static jet_attr a_int(const char *name, int64_t i) {
-  jet_attr a = {0};
-  a.name = name;
-  a.kind = JET_ATTR_INT;
-  a.u.i = i;
-  return a;
-}
-
-static jet_attr a_dtype(const char *name, jet_dtype d) {
-  jet_attr a = {0};
-  a.name = name;
-  a.kind = JET_ATTR_DTYPE;
-  a.u.dtype = d;
-  return a;
-}
-
-static jet_attr a_bool(const char *name, bool v) {
-  jet_attr a = {0};
-  a.name = name;
-  a.kind = JET_ATTR_BOOL;
-  a.u.b = v;
-  return a;
-}
-
 /* Checks that every list length fits the graph's 32-bit counts and that a
  * non-empty list has a pointer. */
 static bool lists_ok(jet_builder *b, const char *fn, const jet_attr *attrs, size_t n,
@@ -74,18 +39,18 @@ JET_BUILDER_BINARY_OPS(DEF_BINARY)
 /* One operand x and a single int-list attribute. */
 static jet_value ints_op(jet_builder *b, const char *fn, jet_op op, jet_value x, const char *name,
                          const int64_t *v, size_t n) {
-  jet_attr a = a_ints(name, v, n);
+  jet_attr a = jet__attr_ints(name, v, n);
   if (!lists_ok(b, fn, &a, 1, &n)) return JET_NO_VALUE;
   return jet__builder_node(b, fn, op, &x, 1, &a, 1, NULL, NULL, 0);
 }
 
 jet_value jet_round_method(jet_builder *b, jet_value x, int64_t rounding_method) {
-  jet_attr a = a_int("rounding_method", rounding_method);
+  jet_attr a = jet__attr_int("rounding_method", rounding_method);
   return jet__builder_node(b, "jet_round_method", JET_OP_ROUND, &x, 1, &a, 1, NULL, NULL, 0);
 }
 
 jet_value jet_integer_pow(jet_builder *b, jet_value x, int64_t y) {
-  jet_attr a = a_int("y", y);
+  jet_attr a = jet__attr_int("y", y);
   return jet__builder_node(b, "jet_integer_pow", JET_OP_INTEGER_POW, &x, 1, &a, 1, NULL, NULL, 0);
 }
 
@@ -100,21 +65,21 @@ jet_value jet_clamp(jet_builder *b, jet_value lo, jet_value x, jet_value hi) {
 }
 
 jet_value jet_convert(jet_builder *b, jet_value x, jet_dtype new_dtype) {
-  jet_attr a = a_dtype("new_dtype", new_dtype);
+  jet_attr a = jet__attr_dtype("new_dtype", new_dtype);
   return jet__builder_node(b, "jet_convert", JET_OP_CONVERT_ELEMENT_TYPE, &x, 1, &a, 1, NULL,
                            NULL, 0);
 }
 
 jet_value jet_bitcast_convert(jet_builder *b, jet_value x, jet_dtype new_dtype) {
-  jet_attr a = a_dtype("new_dtype", new_dtype);
+  jet_attr a = jet__attr_dtype("new_dtype", new_dtype);
   return jet__builder_node(b, "jet_bitcast_convert", JET_OP_BITCAST_CONVERT_TYPE, &x, 1, &a, 1,
                            NULL, NULL, 0);
 }
 
 jet_value jet_broadcast_in_dim(jet_builder *b, jet_value x, const int64_t *shape, size_t rank,
                                const int64_t *broadcast_dimensions, size_t n) {
-  jet_attr a[2] = {a_ints("shape", shape, rank),
-                   a_ints("broadcast_dimensions", broadcast_dimensions, n)};
+  jet_attr a[2] = {jet__attr_ints("shape", shape, rank),
+                   jet__attr_ints("broadcast_dimensions", broadcast_dimensions, n)};
   size_t lens[2] = {rank, n};
   if (!lists_ok(b, "jet_broadcast_in_dim", a, 2, lens)) return JET_NO_VALUE;
   return jet__builder_node(b, "jet_broadcast_in_dim", JET_OP_BROADCAST_IN_DIM, &x, 1, a, 2, NULL,
@@ -139,8 +104,8 @@ jet_value jet_rev(jet_builder *b, jet_value x, const int64_t *dimensions, size_t
 
 jet_value jet_slice(jet_builder *b, jet_value x, const int64_t *start_indices,
                     const int64_t *limit_indices, const int64_t *strides, size_t n) {
-  jet_attr a[3] = {a_ints("start_indices", start_indices, n),
-                   a_ints("limit_indices", limit_indices, n), a_ints("strides", strides, n)};
+  jet_attr a[3] = {jet__attr_ints("start_indices", start_indices, n),
+                   jet__attr_ints("limit_indices", limit_indices, n), jet__attr_ints("strides", strides, n)};
   size_t lens[3] = {n, n, n};
   if (!lists_ok(b, "jet_slice", a, 3, lens)) return JET_NO_VALUE;
   return jet__builder_node(b, "jet_slice", JET_OP_SLICE, &x, 1, a, strides ? 3 : 2, NULL, NULL, 0);
@@ -149,7 +114,7 @@ jet_value jet_slice(jet_builder *b, jet_value x, const int64_t *start_indices,
 jet_value jet_dynamic_slice(jet_builder *b, jet_value x, const jet_value *start_indices,
                             size_t n_starts, const int64_t *slice_sizes, size_t n_sizes) {
   static const char fn[] = "jet_dynamic_slice";
-  jet_attr a = a_ints("slice_sizes", slice_sizes, n_sizes);
+  jet_attr a = jet__attr_ints("slice_sizes", slice_sizes, n_sizes);
   if (!lists_ok(b, fn, &a, 1, &n_sizes)) return JET_NO_VALUE;
   if (n_starts > JET_MAX_RANK) {
     jet__builder_fail(b, fn, jet_status_make(JET_INVALID_ARGUMENT,
@@ -182,13 +147,13 @@ jet_value jet_dynamic_update_slice(jet_builder *b, jet_value x, jet_value update
 }
 
 jet_value jet_concatenate(jet_builder *b, const jet_value *xs, size_t n, int64_t dimension) {
-  jet_attr a = a_int("dimension", dimension);
+  jet_attr a = jet__attr_int("dimension", dimension);
   return jet__builder_node(b, "jet_concatenate", JET_OP_CONCATENATE, xs, n, &a, 1, NULL, NULL, 0);
 }
 
 jet_value jet_pad(jet_builder *b, jet_value x, jet_value padding_value,
                   const int64_t *padding_config, size_t n) {
-  jet_attr a = a_ints("padding_config", padding_config, n);
+  jet_attr a = jet__attr_ints("padding_config", padding_config, n);
   if (!lists_ok(b, "jet_pad", &a, 1, &n)) return JET_NO_VALUE;
   jet_value args[2] = {x, padding_value};
   return jet__builder_node(b, "jet_pad", JET_OP_PAD, args, 2, &a, 1, NULL, NULL, 0);
@@ -196,8 +161,8 @@ jet_value jet_pad(jet_builder *b, jet_value x, jet_value padding_value,
 
 jet_value jet_iota(jet_builder *b, jet_dtype dtype, const int64_t *shape, size_t rank,
                    int64_t dimension) {
-  jet_attr a[3] = {a_dtype("dtype", dtype), a_ints("shape", shape, rank),
-                   a_int("dimension", dimension)};
+  jet_attr a[3] = {jet__attr_dtype("dtype", dtype), jet__attr_ints("shape", shape, rank),
+                   jet__attr_int("dimension", dimension)};
   size_t lens[3] = {0, rank, 0};
   if (!lists_ok(b, "jet_iota", a, 3, lens)) return JET_NO_VALUE;
   return jet__builder_node(b, "jet_iota", JET_OP_IOTA, NULL, 0, a, 3, NULL, NULL, 0);
@@ -214,25 +179,25 @@ jet_value jet_gather(jet_builder *b, jet_value operand, jet_value start_indices,
   jet_attr a[7];
   size_t lens[7];
   size_t n = 0;
-  a[n] = a_ints("offset_dims", d->offset_dims, d->n_offset_dims);
+  a[n] = jet__attr_ints("offset_dims", d->offset_dims, d->n_offset_dims);
   lens[n++] = d->n_offset_dims;
-  a[n] = a_ints("collapsed_slice_dims", d->collapsed_slice_dims, d->n_collapsed_slice_dims);
+  a[n] = jet__attr_ints("collapsed_slice_dims", d->collapsed_slice_dims, d->n_collapsed_slice_dims);
   lens[n++] = d->n_collapsed_slice_dims;
-  a[n] = a_ints("start_index_map", d->start_index_map, d->n_start_index_map);
+  a[n] = jet__attr_ints("start_index_map", d->start_index_map, d->n_start_index_map);
   lens[n++] = d->n_start_index_map;
   if (d->n_operand_batching_dims) {
-    a[n] = a_ints("operand_batching_dims", d->operand_batching_dims, d->n_operand_batching_dims);
+    a[n] = jet__attr_ints("operand_batching_dims", d->operand_batching_dims, d->n_operand_batching_dims);
     lens[n++] = d->n_operand_batching_dims;
   }
   if (d->n_start_indices_batching_dims) {
-    a[n] = a_ints("start_indices_batching_dims", d->start_indices_batching_dims,
+    a[n] = jet__attr_ints("start_indices_batching_dims", d->start_indices_batching_dims,
                   d->n_start_indices_batching_dims);
     lens[n++] = d->n_start_indices_batching_dims;
   }
-  a[n] = a_ints("slice_sizes", d->slice_sizes, d->n_slice_sizes);
+  a[n] = jet__attr_ints("slice_sizes", d->slice_sizes, d->n_slice_sizes);
   lens[n++] = d->n_slice_sizes;
   if (d->mode != JET_MODE_DEFAULT) {
-    a[n] = a_int("mode", d->mode);
+    a[n] = jet__attr_int("mode", d->mode);
     lens[n++] = 0;
   }
   if (!lists_ok(b, fn, a, n, lens)) return JET_NO_VALUE;
@@ -251,24 +216,24 @@ jet_value jet_scatter_add(jet_builder *b, jet_value operand, jet_value scatter_i
   jet_attr a[6];
   size_t lens[6];
   size_t n = 0;
-  a[n] = a_ints("update_window_dims", d->update_window_dims, d->n_update_window_dims);
+  a[n] = jet__attr_ints("update_window_dims", d->update_window_dims, d->n_update_window_dims);
   lens[n++] = d->n_update_window_dims;
-  a[n] = a_ints("inserted_window_dims", d->inserted_window_dims, d->n_inserted_window_dims);
+  a[n] = jet__attr_ints("inserted_window_dims", d->inserted_window_dims, d->n_inserted_window_dims);
   lens[n++] = d->n_inserted_window_dims;
-  a[n] = a_ints("scatter_dims_to_operand_dims", d->scatter_dims_to_operand_dims,
+  a[n] = jet__attr_ints("scatter_dims_to_operand_dims", d->scatter_dims_to_operand_dims,
                 d->n_scatter_dims_to_operand_dims);
   lens[n++] = d->n_scatter_dims_to_operand_dims;
   if (d->n_operand_batching_dims) {
-    a[n] = a_ints("operand_batching_dims", d->operand_batching_dims, d->n_operand_batching_dims);
+    a[n] = jet__attr_ints("operand_batching_dims", d->operand_batching_dims, d->n_operand_batching_dims);
     lens[n++] = d->n_operand_batching_dims;
   }
   if (d->n_scatter_indices_batching_dims) {
-    a[n] = a_ints("scatter_indices_batching_dims", d->scatter_indices_batching_dims,
+    a[n] = jet__attr_ints("scatter_indices_batching_dims", d->scatter_indices_batching_dims,
                   d->n_scatter_indices_batching_dims);
     lens[n++] = d->n_scatter_indices_batching_dims;
   }
   if (d->mode != JET_MODE_DEFAULT) {
-    a[n] = a_int("mode", d->mode);
+    a[n] = jet__attr_int("mode", d->mode);
     lens[n++] = 0;
   }
   if (!lists_ok(b, fn, a, n, lens)) return JET_NO_VALUE;
@@ -291,7 +256,7 @@ jet_value jet_reduce_prod(jet_builder *b, jet_value x, const int64_t *axes, size
 
 static jet_value argreduce(jet_builder *b, const char *fn, jet_op op, jet_value x,
                            const int64_t *axes, size_t n, jet_dtype index_dtype) {
-  jet_attr a[2] = {a_ints("axes", axes, n), a_dtype("index_dtype", index_dtype)};
+  jet_attr a[2] = {jet__attr_ints("axes", axes, n), jet__attr_dtype("index_dtype", index_dtype)};
   size_t lens[2] = {n, 0};
   if (!lists_ok(b, fn, a, 2, lens)) return JET_NO_VALUE;
   return jet__builder_node(b, fn, op, &x, 1, a, 2, NULL, NULL, 0);
@@ -306,7 +271,7 @@ jet_value jet_argmin(jet_builder *b, jet_value x, const int64_t *axes, size_t n,
 }
 
 jet_value jet_cumsum(jet_builder *b, jet_value x, int64_t axis, bool reverse) {
-  jet_attr a[2] = {a_int("axis", axis), a_bool("reverse", reverse)};
+  jet_attr a[2] = {jet__attr_int("axis", axis), jet__attr_bool("reverse", reverse)};
   return jet__builder_node(b, "jet_cumsum", JET_OP_CUMSUM, &x, 1, a, 2, NULL, NULL, 0);
 }
 
@@ -317,18 +282,18 @@ static jet_value dot(jet_builder *b, const char *fn, jet_value lhs, jet_value rh
   jet_attr a[5];
   size_t lens[5];
   size_t n = 0;
-  a[n] = a_ints("lhs_contracting_dimensions", lc, n_lc);
+  a[n] = jet__attr_ints("lhs_contracting_dimensions", lc, n_lc);
   lens[n++] = n_lc;
-  a[n] = a_ints("rhs_contracting_dimensions", rc, n_rc);
+  a[n] = jet__attr_ints("rhs_contracting_dimensions", rc, n_rc);
   lens[n++] = n_rc;
   if (n_lb || n_rb) {
-    a[n] = a_ints("lhs_batch_dimensions", lb, n_lb);
+    a[n] = jet__attr_ints("lhs_batch_dimensions", lb, n_lb);
     lens[n++] = n_lb;
-    a[n] = a_ints("rhs_batch_dimensions", rb, n_rb);
+    a[n] = jet__attr_ints("rhs_batch_dimensions", rb, n_rb);
     lens[n++] = n_rb;
   }
   if (typed) {
-    a[n] = a_dtype("preferred_element_type", pref);
+    a[n] = jet__attr_dtype("preferred_element_type", pref);
     lens[n++] = 0;
   }
   if (!lists_ok(b, fn, a, n, lens)) return JET_NO_VALUE;
