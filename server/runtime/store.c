@@ -59,8 +59,10 @@ void jet_store_destroy(jet_store *s) {
   free(s);
 }
 
+/* A new array struct; `counted` arrays show in jet_store_stats (every
+ * array but the blocks of a sharded one). */
 static jet_status wrap(jet_store *s, uint32_t device, const jet_type *t, void *data, size_t nbytes,
-                       jet_buffer **out) {
+                       bool counted, jet_buffer **out) {
   jet_buffer *a = calloc(1, sizeof(*a));
   if (!a) return jet_status_oom("array");
   atomic_init(&a->refs, 1);
@@ -68,9 +70,14 @@ static jet_status wrap(jet_store *s, uint32_t device, const jet_type *t, void *d
   a->data = data;
   a->nbytes = nbytes;
   a->device = device;
+  a->owns_data = true;
+  a->charged = true;
+  a->counted = counted;
   a->store = s;
-  atomic_fetch_add(&s->live_arrays, 1);
-  atomic_fetch_add(&s->live_bytes, nbytes);
+  if (counted) {
+    atomic_fetch_add(&s->live_arrays, 1);
+    atomic_fetch_add(&s->live_bytes, nbytes);
+  }
   *out = a;
   return NULL;
 }
@@ -80,11 +87,12 @@ static jet_status reserve(jet_store *s, uint32_t device, const jet_type *t, size
   return jet_devices_reserve(s->devices, device, nbytes, jet_type_str(t, ts, sizeof(ts)));
 }
 
-jet_status jet_store_alloc(jet_store *s, uint32_t device, const jet_type *t, jet_buffer **out) {
+static jet_status alloc_one(jet_store *s, uint32_t device, const jet_type *t, bool counted,
+                            jet_buffer **out) {
   size_t nbytes = jet_type_nbytes(t);
   JET_RETURN_IF_ERROR(reserve(s, device, t, nbytes));
   void *data = jet_mem_alloc(nbytes);
-  jet_status st = data ? wrap(s, device, t, data, nbytes, out) : NULL;
+  jet_status st = data ? wrap(s, device, t, data, nbytes, counted, out) : NULL;
   if (!data) {
     char ts[JET_TYPE_STR_MAX];
     st = jet_status_make(JET_RESOURCE_EXHAUSTED, "out of memory allocating %zu bytes for %s",
@@ -97,13 +105,134 @@ jet_status jet_store_alloc(jet_store *s, uint32_t device, const jet_type *t, jet
   return st;
 }
 
+jet_status jet_store_alloc(jet_store *s, uint32_t device, const jet_type *t, jet_buffer **out) {
+  return alloc_one(s, device, t, true, out);
+}
+
 jet_status jet_store_adopt(jet_store *s, uint32_t device, const jet_type *t, void *data,
                            jet_buffer **out) {
   size_t nbytes = jet_type_nbytes(t);
   JET_RETURN_IF_ERROR(reserve(s, device, t, nbytes));
-  jet_status st = wrap(s, device, t, data, nbytes, out);
+  jet_status st = wrap(s, device, t, data, nbytes, true, out);
   if (st) jet_devices_release(s->devices, device, nbytes);
   return st;
+}
+
+/* ---- sharded arrays -------------------------------------------------------- */
+
+static jet_status check_sharding(jet_store *s, const jet_type *t, const uint32_t *devices,
+                                 uint32_t n, const char *field) {
+  char ts[JET_TYPE_STR_MAX];
+  if (n == 0 || n > JET_MAX_SHARDS)
+    return jet_status_make(JET_INVALID_ARGUMENT, "%s: %u blocks (give 1 to %d devices)", field, n,
+                           JET_MAX_SHARDS);
+  if (n > 1 && t->rank == 0)
+    return jet_status_make(JET_INVALID_ARGUMENT,
+                           "%s: %s is a scalar; only an array with a leading axis can be sharded",
+                           field, jet_type_str(t, ts, sizeof(ts)));
+  if (n > 1 && t->dims[0] % n != 0)
+    return jet_status_make(JET_INVALID_ARGUMENT,
+                           "%s: the leading axis of %s (size %lld) does not split into %u equal "
+                           "blocks",
+                           field, jet_type_str(t, ts, sizeof(ts)), (long long)t->dims[0], n);
+  for (uint32_t i = 0; i < n; i++) {
+    char f[64];
+    snprintf(f, sizeof(f), "%s[%u]", field, i);
+    JET_RETURN_IF_ERROR(jet_devices_check_id(s->devices, devices[i], f));
+    for (uint32_t k = 0; k < i; k++)
+      if (devices[k] == devices[i])
+        return jet_status_make(JET_INVALID_ARGUMENT,
+                               "%s: device %u holds block %u already (one block per device)", f,
+                               devices[i], k);
+  }
+  return NULL;
+}
+
+/* The parent of n blocks (not charged; its blocks are). */
+static jet_status new_parent(jet_store *s, const jet_type *t, void *data, uint32_t n,
+                             jet_buffer **out) {
+  jet_buffer **shards = calloc(n, sizeof(*shards));
+  if (!shards) return jet_status_oom("sharded array");
+  jet_status st = wrap(s, 0, t, data, jet_type_nbytes(t), true, out);
+  if (st) {
+    free(shards);
+    return st;
+  }
+  (*out)->charged = false;
+  (*out)->owns_data = data != NULL;
+  (*out)->n_shards = n;
+  (*out)->shards = shards;
+  return NULL;
+}
+
+static jet_type block_type(const jet_type *t, uint32_t n) {
+  jet_type b = *t;
+  b.dims[0] /= n;
+  return b;
+}
+
+jet_status jet_store_alloc_sharded(jet_store *s, const jet_type *t, const uint32_t *devices,
+                                   uint32_t n, const char *field, jet_buffer **out) {
+  JET_RETURN_IF_ERROR(check_sharding(s, t, devices, n, field));
+  if (n == 1) return jet_store_alloc(s, devices[0], t, out);
+  jet_buffer *a = NULL;
+  JET_RETURN_IF_ERROR(new_parent(s, t, NULL, n, &a));
+  const jet_type bt = block_type(t, n);
+  for (uint32_t k = 0; k < n; k++) {
+    jet_status st = alloc_one(s, devices[k], &bt, false, &a->shards[k]);
+    if (st) {
+      jet_buffer_release(a);
+      return jet_status_annotate(st, "%s[%u]: ", field, k);
+    }
+  }
+  a->device = devices[0];
+  *out = a;
+  return NULL;
+}
+
+jet_status jet_store_adopt_sharded(jet_store *s, const jet_type *t, void *data,
+                                   const uint32_t *devices, uint32_t n, jet_buffer **out) {
+  if (n <= 1) return jet_store_adopt(s, n ? devices[0] : 0, t, data, out);
+  jet_buffer *a = NULL;
+  JET_RETURN_IF_ERROR(new_parent(s, t, data, n, &a));
+  a->owns_data = false; /* until every block is charged */
+  const jet_type bt = block_type(t, n);
+  const size_t bbytes = jet_type_nbytes(&bt);
+  for (uint32_t k = 0; k < n; k++) {
+    jet_status st = reserve(s, devices[k], &bt, bbytes);
+    if (!st) {
+      st = wrap(s, devices[k], &bt, (char *)data + k * bbytes, bbytes, false, &a->shards[k]);
+      if (st) jet_devices_release(s->devices, devices[k], bbytes);
+    }
+    if (st) {
+      jet_buffer_release(a); /* the blocks made so far; data stays the caller's */
+      return st;
+    }
+    a->shards[k]->owns_data = false;
+  }
+  a->owns_data = true;
+  a->device = devices[0];
+  *out = a;
+  return NULL;
+}
+
+void *jet_buffer_bytes_at(const jet_buffer *a, size_t off, size_t *len) {
+  if (a->data) {
+    *len = a->nbytes - off;
+    return (char *)a->data + off;
+  }
+  const size_t bbytes = a->shards[0]->nbytes;
+  const size_t k = bbytes ? off / bbytes : 0;
+  const size_t in = off - k * bbytes;
+  *len = bbytes - in;
+  return (char *)a->shards[k]->data + in;
+}
+
+void jet_buffer_gather(const jet_buffer *a, void *dst) {
+  for (size_t off = 0, len = 0; off < a->nbytes; off += len) {
+    const void *src = jet_buffer_bytes_at(a, off, &len);
+    memcpy((char *)dst + off, src, len);
+  }
 }
 
 jet_buffer *jet_buffer_retain(jet_buffer *a) {
@@ -114,15 +243,19 @@ jet_buffer *jet_buffer_retain(jet_buffer *a) {
 void jet_buffer_release(jet_buffer *a) {
   if (!a || atomic_fetch_sub(&a->refs, 1) != 1) return;
   jet_store *s = a->store;
-  atomic_fetch_sub(&s->live_arrays, 1);
-  atomic_fetch_sub(&s->live_bytes, a->nbytes);
-  jet_devices_release(s->devices, a->device, a->nbytes);
-  jet_mem_free(a->data);
+  for (uint32_t k = 0; k < a->n_shards; k++) jet_buffer_release(a->shards[k]);
+  free(a->shards);
+  if (a->counted) {
+    atomic_fetch_sub(&s->live_arrays, 1);
+    atomic_fetch_sub(&s->live_bytes, a->nbytes);
+  }
+  if (a->charged) jet_devices_release(s->devices, a->device, a->nbytes);
+  if (a->owns_data) jet_mem_free(a->data);
   free(a);
 }
 
 void *jet_buffer_take_data(jet_buffer *a) {
-  if (atomic_load(&a->refs) != 1) return NULL;
+  if (atomic_load(&a->refs) != 1 || a->n_shards || !a->owns_data) return NULL;
   void *d = a->data;
   a->data = NULL;
   return d;

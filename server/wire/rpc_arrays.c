@@ -9,6 +9,7 @@
 #include "jet/protoconv.h"
 #include "jet/v1/jet.pb-c.h"
 #include "wire/call.h"
+#include "wire/placement.h"
 
 /* ---- PutArray ------------------------------------------------------------ */
 
@@ -38,6 +39,16 @@ static jet_status put_first(jet_call *c, put_state *s, const Jet__V1__PutArrayCh
                            "chunk 0: type is missing (the first chunk must carry it)");
   jet_type t;
   JET_RETURN_IF_ERROR(jet_type_from_proto(ch->type, "type", &t));
+  if (ch->n_shard_devices) {
+    if (ch->device)
+      return jet_status_make(JET_INVALID_ARGUMENT,
+                             "device: set with shard_devices (give one or the other)");
+    if (ch->n_shard_devices > JET_MAX_SHARDS)
+      return jet_status_make(JET_INVALID_ARGUMENT, "shard_devices: %zu blocks (at most %d)",
+                             ch->n_shard_devices, JET_MAX_SHARDS);
+    return jet_store_alloc_sharded(c->ctx->store, &t, ch->shard_devices,
+                                   (uint32_t)ch->n_shard_devices, "shard_devices", &s->array);
+  }
   JET_RETURN_IF_ERROR(jet_devices_check_id(c->ctx->devices, ch->device, "device"));
   return jet_store_alloc(c->ctx->store, ch->device, &t, &s->array);
 }
@@ -49,15 +60,19 @@ static jet_status put_chunk(jet_call *c, put_state *s, grpc_byte_buffer *bb) {
   jet_status st = jet__call_unpack(c, bb, arena, &jet__v1__put_array_chunk__descriptor, &m);
   const Jet__V1__PutArrayChunk *ch = (const void *)m;
   if (!st && s->chunks == 0) st = put_first(c, s, ch);
-  else if (!st && (ch->type || ch->device))
+  else if (!st && (ch->type || ch->device || ch->n_shard_devices))
     st = jet_status_make(JET_INVALID_ARGUMENT,
-                         "chunk %u: type and device may only be set in the first chunk",
+                         "chunk %u: type, device and shard_devices may only be set in the "
+                         "first chunk",
                          s->chunks);
   if (!st && ch->data.len > s->array->nbytes - s->got)
     st = size_mismatch(s, s->got + ch->data.len);
-  if (!st && ch->data.len) {
-    memcpy((char *)s->array->data + s->got, ch->data.data, ch->data.len);
-    s->got += ch->data.len;
+  /* A sharded array's blocks follow each other in the byte stream. */
+  for (size_t done = 0, len; !st && done < ch->data.len; done += len) {
+    void *dst = jet_buffer_bytes_at(s->array, s->got, &len);
+    if (len > ch->data.len - done) len = ch->data.len - done;
+    memcpy(dst, ch->data.data + done, len);
+    s->got += len;
   }
   s->chunks++;
   jet_arena_destroy(arena);
@@ -82,10 +97,13 @@ static void put_end(jet_call *c, put_state *s) {
   Jet__V1__PutArrayResponse r = JET__V1__PUT_ARRAY_RESPONSE__INIT;
   Jet__V1__ArrayHandle h = JET__V1__ARRAY_HANDLE__INIT;
   Jet__V1__TensorType t = JET__V1__TENSOR_TYPE__INIT;
+  Jet__V1__Placement pl;
   if (!st) st = jet_type_to_proto(&s->array->type, arena, &t);
+  if (!st) st = jet__placement_to_proto(s->array, arena, &pl);
   h.id = id;
   r.handle = &h;
   r.type = &t;
+  r.placement = &pl;
   jet__call_finish(c, st, &r.base);
   jet_arena_destroy(arena);
 }
@@ -130,8 +148,11 @@ void jet__rpc_put_array(jet_call *c) {
 /* ---- GetArray ------------------------------------------------------------ */
 
 typedef struct get_state {
-  jet_buffer *array;
-  size_t off, chunk;
+  jet_buffer *array; /* held for the whole download (a block's memory may
+                        be a view of it) */
+  jet_type type;     /* what is sent: the array or one block */
+  size_t off, end, chunk; /* byte range [off, end) of the array left */
+  bool first;
 } get_state;
 
 static void get_free(jet_call *c) {
@@ -145,22 +166,29 @@ static void get_sent(jet_call *c, bool ok);
 
 static void get_send_next(jet_call *c) {
   get_state *s = c->state;
-  size_t n = s->array->nbytes - s->off;
+  size_t n = s->end - s->off, len = 0;
   if (n > s->chunk) n = s->chunk;
   Jet__V1__GetArrayChunk ch = JET__V1__GET_ARRAY_CHUNK__INIT;
   Jet__V1__TensorType t = JET__V1__TENSOR_TYPE__INIT;
+  Jet__V1__Placement pl;
   jet_arena *arena = NULL;
-  if (s->off == 0) {
+  if (s->first) {
+    s->first = false;
     arena = jet_arena_create(1024);
-    jet_status st = arena ? jet_type_to_proto(&s->array->type, arena, &t) : jet_status_oom("chunk");
+    jet_status st = arena ? jet_type_to_proto(&s->type, arena, &t) : jet_status_oom("chunk");
+    if (!st) st = jet__placement_to_proto(s->array, arena, &pl);
     if (st) {
       jet_arena_destroy(arena);
       jet__call_finish(c, st, NULL);
       return;
     }
     ch.type = &t;
+    ch.placement = &pl;
   }
-  ch.data.data = (uint8_t *)s->array->data + s->off;
+  /* One chunk never spans two blocks of a sharded array. */
+  void *src = n ? jet_buffer_bytes_at(s->array, s->off, &len) : NULL;
+  if (n > len) n = len;
+  ch.data.data = src;
   ch.data.len = n;
   s->off += n;
   jet__call_send(c, &ch.base, get_sent);
@@ -172,11 +200,31 @@ static void get_sent(jet_call *c, bool ok) {
   if (c->finished) return;
   if (!ok) {
     jet__call_finish(c, jet_status_make(JET_CANCELLED, "the download was cancelled"), NULL);
-  } else if (s->off >= s->array->nbytes) {
+  } else if (s->off >= s->end) {
     jet__call_finish(c, NULL, NULL);
   } else {
     get_send_next(c);
   }
+}
+
+/* The bytes to send: the whole array, or block `shard` (one_shard). */
+static jet_status get_range(get_state *s, const Jet__V1__GetArrayRequest *req) {
+  const jet_buffer *a = s->array;
+  s->type = a->type;
+  s->off = 0;
+  s->end = a->nbytes;
+  s->first = true;
+  if (!req->one_shard) return NULL;
+  const uint32_t n = a->n_shards ? a->n_shards : 1;
+  if (req->shard >= n)
+    return jet_status_make(JET_INVALID_ARGUMENT, "shard: block %u does not exist (the array has %u)",
+                           req->shard, n);
+  if (!a->n_shards) return NULL;
+  s->type = a->shards[req->shard]->type;
+  const size_t b = a->shards[0]->nbytes;
+  s->off = (size_t)req->shard * b;
+  s->end = s->off + b;
+  return NULL;
 }
 
 void jet__rpc_get_array(jet_call *c) {
@@ -192,6 +240,7 @@ void jet__rpc_get_array(jet_call *c) {
     st = jet_status_make(JET_INVALID_ARGUMENT, "handle: missing");
   if (!st && !(s = calloc(1, sizeof(*s)))) st = jet_status_oom("download state");
   if (!st) st = jet_store_get(c->ctx->store, session, req->handle->id, "handle", &s->array);
+  if (!st) st = get_range(s, req);
   if (!st) {
     s->chunk = req->chunk_bytes && req->chunk_bytes < JET_CHUNK_BYTES ? req->chunk_bytes
                                                                       : JET_CHUNK_BYTES;
@@ -200,6 +249,7 @@ void jet__rpc_get_array(jet_call *c) {
   }
   jet_arena_destroy(arena);
   if (st) {
+    if (s) jet_buffer_release(s->array);
     free(s);
     jet__call_finish(c, st, NULL);
     return;

@@ -1,7 +1,10 @@
 /* Execute (worker pool): find the executable, check and resolve every
- * argument (session-scoped handles or inline arrays), run the executor with
- * the call's cancel flag and deadline, and return each output inline or as a
- * new handle on device 0. */
+ * argument (session-scoped handles or inline arrays; a sharded array whose
+ * blocks are separate allocations is gathered first), pick the device the
+ * call runs on (placement.h), run the executor with the call's cancel flag
+ * and deadline, and return each output inline or as a new handle: on that
+ * device, or sharded across a pmap's devices when it is a pmap result
+ * mapped along axis 0. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +16,14 @@
 #include "compiler/compile.h"
 #include "runtime/mem.h"
 #include "wire/call.h"
+#include "wire/placement.h"
 
 typedef struct exec_job {
   jet_executable *exe;
   jet_buffer **held; /* [n_args] handle arguments (NULL for inline) */
+  void **gathered;   /* [n_args] jet_mem copies of sharded arguments */
   jet_buf *args;
+  uint32_t device;   /* where the call runs and its outputs go */
   jet_buf *outs;
   bool *keep;       /* [n_outputs] */
   const char *session;
@@ -43,8 +49,17 @@ static jet_status resolve_args(jet_call *c, const Jet__V1__ExecuteRequest *q, ex
       if (!j->session) JET_RETURN_IF_ERROR(jet__call_session(c, &j->session));
       const char *id = arg->handle && arg->handle->id ? arg->handle->id : "";
       JET_RETURN_IF_ERROR(jet_store_get(c->ctx->store, j->session, id, field, &j->held[i]));
-      b->type = j->held[i]->type;
-      b->data = j->held[i]->data;
+      const jet_buffer *h = j->held[i];
+      b->type = h->type;
+      b->data = h->data;
+      if (!b->data) { /* a sharded array of separate blocks: gather it */
+        if (!(j->gathered[i] = jet_mem_alloc(h->nbytes)))
+          return jet_status_make(JET_RESOURCE_EXHAUSTED,
+                                 "%s: out of memory gathering a sharded array of %zu bytes",
+                                 field, h->nbytes);
+        jet_buffer_gather(h, j->gathered[i]);
+        b->data = j->gathered[i];
+      }
     } else if (arg->value_case == JET__V1__ARGUMENT__VALUE_INLINE) {
       const void *data;
       JET_RETURN_IF_ERROR(jet_array_from_proto(arg->inline_, field, &b->type, &data));
@@ -149,13 +164,19 @@ static jet_status build_reply(jet_call *c, jet_arena *a, exec_job *j, Jet__V1__E
       jet_buffer *arr;
       char *id = jet_arena_alloc(a, JET_TOKEN_HEX + 1);
       Jet__V1__ArrayHandle *h = jet_arena_alloc(a, sizeof(*h));
-      if (!id || !h) { st = jet_status_oom("Execute reply"); break; }
-      st = jet_store_adopt(c->ctx->store, 0, &o->type, o->data, &arr);
+      Jet__V1__Placement *pl = jet_arena_alloc(a, sizeof(*pl));
+      if (!id || !h || !pl) { st = jet_status_oom("Execute reply"); break; }
+      uint32_t devs[JET_MAX_SHARDS];
+      const uint32_t ns = jet__output_shards(j->exe->graph, i, devs);
+      st = ns ? jet_store_adopt_sharded(c->ctx->store, &o->type, o->data, devs, ns, &arr)
+              : jet_store_adopt(c->ctx->store, j->device, &o->type, o->data, &arr);
       if (st) { st = jet_status_annotate(st, "output %u: ", i); break; }
       o->data = NULL; /* owned by arr now */
-      st = jet_store_insert(c->ctx->store, j->session, arr, id);
+      st = jet__placement_to_proto(arr, a, pl);
+      if (!st) st = jet_store_insert(c->ctx->store, j->session, arr, id);
       jet_buffer_release(arr);
       if (st) break;
+      res[i].placement = pl;
       made[n_made++] = id;
       jet__v1__array_handle__init(h);
       h->id = id;
@@ -210,6 +231,8 @@ static int64_t execute_deadline_ns(const jet_call *c) {
 static void job_free(exec_job *j, uint32_t n_args) {
   if (j->held)
     for (uint32_t i = 0; i < n_args; i++) jet_buffer_release(j->held[i]);
+  if (j->gathered)
+    for (uint32_t i = 0; i < n_args; i++) jet_mem_free(j->gathered[i]);
   if (j->outs)
     for (uint32_t i = 0; i < j->exe->n_outputs; i++) jet_mem_free(j->outs[i].data);
   jet_executable_release(j->exe);
@@ -230,17 +253,21 @@ jet_status jet__rpc_execute(jet_call *c, jet_arena *a, const ProtobufCMessage *r
   uint32_t np = g->n_params, no = j.exe->n_outputs;
   j.held = jet_arena_calloc(a, np ? np : 1, sizeof(jet_buffer *));
   j.args = jet_arena_calloc(a, np ? np : 1, sizeof(jet_buf));
+  j.gathered = jet_arena_calloc(a, np ? np : 1, sizeof(void *));
   j.keep = jet_arena_calloc(a, no ? no : 1, sizeof(bool));
   jet_buf *outs = jet_arena_calloc(a, no ? no : 1, sizeof(jet_buf));
   void **donate = jet_arena_calloc(a, np ? np : 1, sizeof(void *));
-  jet_status st = (j.held && j.args && j.keep && outs && donate) ? NULL : jet_status_oom("Execute");
+  jet_status st = (j.held && j.args && j.gathered && j.keep && outs && donate)
+                      ? NULL
+                      : jet_status_oom("Execute");
   if (!st) st = resolve_args(c, q, &j);
+  if (!st) st = jet__exec_device(g, j.held, np, &j.device);
   if (!st) st = plan_outputs(c, q, &j);
   if (!st) st = donate_args(c, q, &j, a, donate);
   if (!st) {
     jet_exec_ctl ctl = {.cancelled = &c->cancelled,
                         .deadline_ns = execute_deadline_ns(c),
-                        .max_temp_bytes = temp_budget(c->ctx->devices, 0)};
+                        .max_temp_bytes = temp_budget(c->ctx->devices, j.device)};
     st = jet_program_run(j.exe->program, j.args, np, q->n_donate ? donate : NULL, outs, &ctl);
     if (q->n_donate) donate_done(q, &j, donate);
     if (!st) {

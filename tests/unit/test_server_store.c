@@ -251,6 +251,96 @@ static void *worker(void *p) {
   return NULL;
 }
 
+static uint64_t in_use(fixture *f, uint32_t id) {
+  jet_device_info info;
+  jet_devices_info(f->dev, id, &info);
+  return info.in_use_bytes;
+}
+
+/* Sharded arrays: separate blocks (alloc) and views of one buffer (adopt),
+ * each block charged to its device; bytes_at walks the blocks in order;
+ * gather copies them; nothing stays charged when a block does not fit. */
+static void test_sharded(void **state) {
+  fixture *f = *state;
+  int64_t d[2] = {4, 3};
+  jet_type t = jet_type_make(JET_F32, 2, d);
+  const uint32_t devs[2] = {1, 0};
+  jet_buffer *a;
+  assert_null(jet_store_alloc_sharded(f->st, &t, devs, 2, "shards", &a));
+  assert_int_equal(a->n_shards, 2);
+  assert_null(a->data);
+  assert_int_equal(a->shards[0]->device, 1);
+  assert_int_equal(a->shards[1]->type.dims[0], 2);
+  assert_int_equal(in_use(f, 0), 24);
+  assert_int_equal(in_use(f, 1), 24);
+  for (size_t off = 0, len = 0; off < a->nbytes; off += len) {
+    float *p = jet_buffer_bytes_at(a, off, &len);
+    assert_int_equal(len, 24 - off % 24);
+    for (size_t k = 0; k < len / 4; k++) p[k] = (float)(off / 4 + k);
+  }
+  float all[12];
+  jet_buffer_gather(a, all);
+  for (int i = 0; i < 12; i++) assert_true(all[i] == (float)i);
+  assert_null(jet_buffer_take_data(a));
+  uint64_t arrays, bytes;
+  jet_store_stats(f->st, &arrays, &bytes);
+  assert_int_equal(arrays, 1);
+  assert_int_equal(bytes, 48);
+  jet_buffer_release(a);
+  assert_int_equal(in_use(f, 0) + in_use(f, 1), 0);
+  jet_store_stats(f->st, &arrays, &bytes);
+  assert_int_equal(arrays + bytes, 0);
+
+  float *mem = jet_mem_alloc(48);
+  assert_non_null(mem);
+  assert_null(jet_store_adopt_sharded(f->st, &t, mem, devs, 2, &a));
+  assert_ptr_equal(a->data, mem);
+  assert_ptr_equal(a->shards[1]->data, mem + 6);
+  assert_int_equal(in_use(f, 1), 24);
+  jet_buffer_release(a); /* frees mem once */
+  assert_int_equal(in_use(f, 0) + in_use(f, 1), 0);
+
+  /* Errors. */
+  int64_t five = 5;
+  jet_type t5 = jet_type_make(JET_F32, 1, &five);
+  expect_code(jet_store_alloc_sharded(f->st, &t5, devs, 2, "shards", &a), JET_INVALID_ARGUMENT);
+  const uint32_t dup[2] = {0, 0}, bad[2] = {0, 2};
+  expect_code(jet_store_alloc_sharded(f->st, &t, dup, 2, "shards", &a), JET_INVALID_ARGUMENT);
+  expect_code(jet_store_alloc_sharded(f->st, &t, bad, 2, "shards", &a), JET_INVALID_ARGUMENT);
+  jet_type ts = jet_type_make(JET_F32, 0, NULL);
+  expect_code(jet_store_alloc_sharded(f->st, &ts, devs, 2, "shards", &a), JET_INVALID_ARGUMENT);
+  /* n == 1: an ordinary array. */
+  assert_null(jet_store_alloc_sharded(f->st, &t, devs, 1, "shards", &a));
+  assert_int_equal(a->n_shards, 0);
+  assert_int_equal(a->device, 1);
+  jet_buffer_release(a);
+}
+
+/* Device 0 limited to 100 bytes: the second block does not fit, the first
+ * is given back, and adopt leaves the caller's memory alone. */
+static void test_sharded_limit(void **state) {
+  fixture *f = *state;
+  int64_t d[1] = {40};
+  jet_type t = jet_type_make(JET_F32, 1, d); /* 2 blocks of 80 bytes */
+  jet_buffer *filler, *a;
+  jet_type small = f32(10);
+  assert_null(jet_store_alloc(f->st, 0, &small, &filler)); /* 40 of 100 on device 0 */
+  const uint32_t devs[2] = {1, 0};
+  expect_code(jet_store_alloc_sharded(f->st, &t, devs, 2, "shards", &a), JET_RESOURCE_EXHAUSTED);
+  assert_int_equal(in_use(f, 1), 0);
+  assert_int_equal(in_use(f, 0), 40);
+  float *mem = jet_mem_alloc(160);
+  assert_non_null(mem);
+  expect_code(jet_store_adopt_sharded(f->st, &t, mem, devs, 2, &a), JET_RESOURCE_EXHAUSTED);
+  assert_int_equal(in_use(f, 1), 0);
+  mem[39] = 1.0f; /* still ours */
+  jet_mem_free(mem);
+  jet_buffer_release(filler);
+  uint64_t arrays, bytes;
+  jet_store_stats(f->st, &arrays, &bytes);
+  assert_int_equal(arrays + bytes, 0);
+}
+
 static void test_threads(void **state) {
   fixture *f = *state;
   pthread_t th[4];
@@ -284,6 +374,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_memory_limit, setup_limited, teardown),
       cmocka_unit_test_setup_teardown(test_device_ids, setup, teardown),
       cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_sharded, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_sharded_limit, setup_limited, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
