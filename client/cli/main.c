@@ -2,7 +2,8 @@
  *
  *   jet [--address HOST:PORT] devices | health | stats
  *   jet print FILE.jet | jet print --ops
- *   jet [--address HOST:PORT] run FILE.jet [--transform SPEC]... [ARG ...]
+ *   jet [--address HOST:PORT] run FILE.jet [--transform SPEC]... [--place I=DEVS]...
+ *       [--keep] [ARG ...]
  *   jet [--address HOST:PORT] grad|value-and-grad|jvp|vjp|jacfwd|jacrev|hessian
  *       FILE.jet [--argnums 0,1] [--has-aux] [--allow-int] [--no-cleanup]
  *   jet [--address HOST:PORT] vmap FILE.jet [--in-axes 0,none] [--out-axes 0]
@@ -47,6 +48,11 @@ static const char usage_text[] =
     "                             static_broadcasted_argnums=0,2\n"
     "                       e.g. grad:argnums=0,1  vmap:in_axes=0,none:out_axes=1\n"
     "                            pmap:in_axes=0,none:axis_name=i:devices=0,1\n"
+    "                       --place I=DEVICES uploads argument I first, onto one\n"
+    "                       device (0=1) or sharded along its leading axis over\n"
+    "                       several (0=0,1); --keep keeps the outputs on the\n"
+    "                       daemon and prints where each lives (pmap outputs\n"
+    "                       stay sharded over the pmap's devices)\n"
     "  grad FILE.jet [--argnums 0,1] [--has-aux] [--allow-int] [--no-cleanup]\n"
     "                       print the gradient graph (computed by the daemon);\n"
     "                       likewise value-and-grad, jacfwd, jacrev, hessian, and\n"
@@ -273,9 +279,38 @@ static int cmd_run(const char *address, int argc, char **argv) {
     jet_graph_destroy(g);
     return jet__cli_report(jet_status_oom("transform specs"));
   }
-  while (argc > 1 && strncmp(argv[1], "--transform", 11) == 0) {
+  jet_cli_place places[MAX_TRANSFORMS];
+  uint32_t nplace = 0;
+  bool keep = false;
+  while (argc > 1 && (strncmp(argv[1], "--transform", 11) == 0 ||
+                      strncmp(argv[1], "--place", 7) == 0 || strcmp(argv[1], "--keep") == 0)) {
     const char *spec = NULL;
     int used = 1;
+    if (strcmp(argv[1], "--keep") == 0) {
+      keep = true;
+      argc--;
+      argv++;
+      continue;
+    }
+    if (strncmp(argv[1], "--place", 7) == 0) {
+      if (argv[1][7] == '=') spec = argv[1] + 8;
+      else if (argv[1][7] == '\0' && argc > 2) spec = argv[2], used = 2;
+      if (!spec || nplace == MAX_TRANSFORMS) {
+        jet_graph_destroy(g);
+        free(specs);
+        return jet__cli_usage_error(spec ? "too many --place options"
+                                         : "--place needs ARG=DEVICES (e.g. 0=0,1)");
+      }
+      st = jet__cli_place_parse(spec, &places[nplace++]);
+      if (st) {
+        jet_graph_destroy(g);
+        free(specs);
+        return jet__cli_report(st);
+      }
+      argc -= used;
+      argv += used;
+      continue;
+    }
     if (argv[1][11] == '=') {
       spec = argv[1] + 12;
     } else if (argv[1][11] == '\0' && argc > 2) {
@@ -341,19 +376,38 @@ static int cmd_run(const char *address, int argc, char **argv) {
     res = calloc(nres ? nres : 1, sizeof *res);
     if (!res) st = jet_status_oom("results");
   }
-  if (!st) st = jet_execute_inline(e, args, nargs, res, nres);
+  jet_array *uploaded[MAX_TRANSFORMS] = {0};
+  for (uint32_t k = 0; !st && k < nplace; k++) {
+    const uint32_t i = places[k].arg;
+    if (i >= nargs) {
+      st = jet_status_make(JET_INVALID_ARGUMENT, "--place: argument %u does not exist (%zu given)",
+                           i, nargs);
+      break;
+    }
+    st = jet__cli_place_upload(c, &places[k], &args[i].type, args[i].data, &uploaded[k]);
+    if (!st) args[i] = jet_arg_of_array(uploaded[k]);
+  }
+  for (size_t i = 0; !st && i < nres; i++) res[i].keep_on_server = keep;
+  if (!st) st = jet_execute(e, args, nargs, res, nres);
   if (!st) {
     jet_strbuf sb;
     jet_strbuf_init(&sb);
     for (size_t i = 0; !st && i < nres; i++) {
-      st = jet_format_array(&res[i].type, res[i].data, &sb);
+      void *data = res[i].data;
+      size_t nb;
+      if (keep) st = jet_array_get_alloc(res[i].array, &data, &nb);
+      if (!st) st = jet_format_array(&res[i].type, data, &sb);
       jet_strbuf_puts(&sb, "\n");
+      if (keep && !st) jet__cli_print_placement(&sb, i, res[i].array);
+      if (keep) free(data);
     }
     if (!st) st = jet_strbuf_status(&sb);
     if (!st) fputs(sb.data ? sb.data : "", stdout);
     jet_strbuf_free(&sb);
     jet_results_clear(res, nres);
+    for (size_t i = 0; keep && i < nres; i++) jet_status_free(jet_array_free(res[i].array));
   }
+  for (uint32_t k = 0; k < nplace; k++) jet_status_free(jet_array_free(uploaded[k]));
   free(res);
   jet_client_close(c);
   for (size_t i = 0; datas && i < nargs; i++) free(datas[i]);

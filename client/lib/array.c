@@ -38,8 +38,25 @@ jet_status jet_array_wrap(jet_client *c, const char *id, const jet_type *type, j
   return *out ? NULL : jet_status_oom("jet_array");
 }
 
+jet_status jet__array_set_placement(jet_array *a, const Jet__V1__Placement *p) {
+  free(a->devices);
+  a->devices = NULL;
+  a->n_devices = 0;
+  if (!p || !p->n_devices) return NULL;
+  if (!(a->devices = malloc(p->n_devices * sizeof(uint32_t)))) return jet_status_oom("placement");
+  memcpy(a->devices, p->devices, p->n_devices * sizeof(uint32_t));
+  a->n_devices = (uint32_t)p->n_devices;
+  return NULL;
+}
+
+size_t jet_array_devices(const jet_array *arr, const uint32_t **devices) {
+  if (devices) *devices = arr ? arr->devices : NULL;
+  return arr ? arr->n_devices : 0;
+}
+
 void jet_array_release(jet_array *arr) {
   if (!arr) return;
+  free(arr->devices);
   free(arr->id);
   free(arr);
 }
@@ -110,8 +127,9 @@ jet_status jet_arrays_free(jet_array *const *arrs, size_t n) {
   return st;
 }
 
-jet_status jet_array_put_device(jet_client *c, const jet_type *type, const void *data,
-                                uint32_t device, jet_array **out) {
+/* PutArray onto `device`, or sharded onto shard_devices[n_shards]. */
+static jet_status put(jet_client *c, const jet_type *type, const void *data, uint32_t device,
+                      const uint32_t *shard_devices, size_t n_shards, jet_array **out) {
   if (!c || !type || !out)
     return jet_status_make(JET_INVALID_ARGUMENT, "jet_array_put: NULL argument");
   *out = NULL;
@@ -143,6 +161,8 @@ jet_status jet_array_put_device(jet_client *c, const jet_type *type, const void 
     if (first) {
       chunk.type = &pbt;
       chunk.device = device;
+      chunk.n_shard_devices = n_shards;
+      chunk.shard_devices = (uint32_t *)shard_devices;
     }
     size_t len = nbytes - off;
     if (len > JET_CHUNK_BYTES) len = JET_CHUNK_BYTES;
@@ -169,6 +189,11 @@ jet_status jet_array_put_device(jet_client *c, const jet_type *type, const void 
       } else {
         *out = jet__array_new(c, r->handle->id, type);
         if (!*out) st = jet_status_oom("jet_array");
+        if (!st) st = jet__array_set_placement(*out, r->placement);
+        if (st) {
+          jet_array_release(*out);
+          *out = NULL;
+        }
       }
     }
   }
@@ -177,13 +202,41 @@ jet_status jet_array_put_device(jet_client *c, const jet_type *type, const void 
   return st;
 }
 
+jet_status jet_array_put_device(jet_client *c, const jet_type *type, const void *data,
+                                uint32_t device, jet_array **out) {
+  return put(c, type, data, device, NULL, 0, out);
+}
+
+jet_status jet_array_put_sharded(jet_client *c, const jet_type *type, const void *data,
+                                 const uint32_t *devices, size_t n, jet_array **out) {
+  if (n == 0 || !devices)
+    return jet_status_make(JET_INVALID_ARGUMENT, "jet_array_put_sharded: no devices given");
+  return put(c, type, data, 0, devices, n, out);
+}
+
 jet_status jet_array_put(jet_client *c, const jet_type *type, const void *data, jet_array **out) {
   return jet_array_put_device(c, type, data, 0, out);
 }
 
-jet_status jet_array_get(const jet_array *arr, void *dst, size_t cap) {
+/* The type of block `shard` of arr (the whole type when shard < 0). */
+static jet_status part_type(const jet_array *arr, long shard, jet_type *t) {
+  *t = arr->type;
+  if (shard < 0) return NULL;
+  const uint32_t n = arr->n_devices ? arr->n_devices : 1;
+  if ((unsigned long)shard >= n)
+    return jet_status_make(JET_INVALID_ARGUMENT,
+                           "jet_array_get_shard: block %ld does not exist (array %s has %u)",
+                           shard, arr->id, n);
+  if (n > 1) t->dims[0] /= n;
+  return NULL;
+}
+
+/* GetArray of the whole array (shard < 0) or of one block. */
+static jet_status get(const jet_array *arr, long shard, void *dst, size_t cap) {
   if (!arr) return jet_status_make(JET_INVALID_ARGUMENT, "jet_array_get: array is NULL");
-  size_t nbytes = jet_type_nbytes(&arr->type);
+  jet_type want;
+  JET_RETURN_IF_ERROR(part_type(arr, shard, &want));
+  size_t nbytes = jet_type_nbytes(&want);
   if (cap < nbytes)
     return jet_status_make(JET_INVALID_ARGUMENT,
                            "jet_array_get: the buffer holds %zu bytes but array %s needs %zu",
@@ -195,6 +248,8 @@ jet_status jet_array_get(const jet_array *arr, void *dst, size_t cap) {
   h.id = arr->id;
   req.handle = &h;
   req.chunk_bytes = JET_CHUNK_BYTES;
+  req.one_shard = shard >= 0;
+  req.shard = shard >= 0 ? (uint32_t)shard : 0;
   jet__rpc_call call;
   JET_RETURN_IF_ERROR(jet__rpc_start(arr->client, JET__M_GET_ARRAY, true, &call));
   jet_status local = NULL;
@@ -223,11 +278,11 @@ jet_status jet_array_get(const jet_array *arr, void *dst, size_t cap) {
           local = jet_status_make(JET_DATA_LOSS, "GetArray %s: the first chunk has no type",
                                   arr->id);
         } else if (!(local = jet_type_from_proto(ch->type, "GetArrayChunk.type", &t)) &&
-                   !jet_type_equal(&t, &arr->type)) {
+                   !jet_type_equal(&t, &want)) {
           char a[JET_TYPE_STR_MAX], b[JET_TYPE_STR_MAX];
           local = jet_status_make(JET_DATA_LOSS, "GetArray %s: the server says type %s, not %s",
                                   arr->id, jet_type_str(&t, a, sizeof a),
-                                  jet_type_str(&arr->type, b, sizeof b));
+                                  jet_type_str(&want, b, sizeof b));
         }
         first = false;
       }
@@ -253,6 +308,17 @@ jet_status jet_array_get(const jet_array *arr, void *dst, size_t cap) {
     st = jet_status_make(JET_DATA_LOSS, "GetArray %s: received %zu of %zu bytes", arr->id, off,
                          nbytes);
   return st;
+}
+
+jet_status jet_array_get(const jet_array *arr, void *dst, size_t cap) {
+  return get(arr, -1, dst, cap);
+}
+
+jet_status jet_array_get_shard(const jet_array *arr, size_t shard, void *dst, size_t cap) {
+  if (shard > ((size_t)1 << 30))
+    return jet_status_make(JET_INVALID_ARGUMENT, "jet_array_get_shard: block %zu does not exist",
+                           shard);
+  return get(arr, (long)shard, dst, cap);
 }
 
 jet_status jet_array_get_alloc(const jet_array *arr, void **data, size_t *nbytes) {

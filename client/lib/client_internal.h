@@ -64,7 +64,13 @@ struct jet_array {
   char *id;
   jet_type type;
   bool donated; /* consumed by a call that donated it: nothing to delete */
+  uint32_t n_devices; /* placement: 1 device, or one per block; 0 = unknown */
+  uint32_t *devices;  /* malloc'd */
 };
+
+struct Jet__V1__Placement;
+/* Records the placement the server reported (NULL: unknown). */
+jet_status jet__array_set_placement(jet_array *a, const struct Jet__V1__Placement *p) JET_MUST_USE;
 
 /* One call in flight with its own pluck completion queue. */
 typedef struct jet__rpc_call {

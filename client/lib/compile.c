@@ -311,6 +311,7 @@ static jet_status take_outputs(jet_executable *e, const Jet__V1__ExecuteResponse
     if (o->value_case == JET__V1__RESULT__VALUE_HANDLE && o->handle && o->handle->id) {
       results[i].array = jet__array_new(e->client, o->handle->id, &results[i].type);
       if (!results[i].array) return jet_status_oom("result array");
+      JET_RETURN_IF_ERROR(jet__array_set_placement(results[i].array, o->placement));
     } else if (o->value_case == JET__V1__RESULT__VALUE_INLINE && o->inline_) {
       jet_type t;
       const void *data = NULL;

@@ -70,6 +70,12 @@ static int32_t type_out(const jet_type *t, int32_t *dtype, int64_t *dims) {
 
 jet_status jet_ffi_array_put(jet_client *c, int32_t dtype, int32_t rank, const int64_t *dims,
                              const void *data, size_t nbytes, jet_array **out) {
+  return jet_ffi_array_put_placed(c, dtype, rank, dims, data, nbytes, NULL, 0, out);
+}
+
+jet_status jet_ffi_array_put_placed(jet_client *c, int32_t dtype, int32_t rank,
+                                    const int64_t *dims, const void *data, size_t nbytes,
+                                    const uint32_t *devices, size_t n_devices, jet_array **out) {
   if (!c || !out) return jet_status_make(JET_INVALID_ARGUMENT, "jet_ffi_array_put: NULL argument");
   jet_type t;
   JET_RETURN_IF_ERROR(make_type(dtype, rank, dims, "jet_ffi_array_put", &t));
@@ -79,7 +85,8 @@ jet_status jet_ffi_array_put(jet_client *c, int32_t dtype, int32_t rank, const i
                            "jet_ffi_array_put: %zu bytes given, the type needs %zu", nbytes, want);
   if (want > 0 && data == NULL)
     return jet_status_make(JET_INVALID_ARGUMENT, "jet_ffi_array_put: data is NULL");
-  return jet_array_put(c, &t, data, out);
+  if (n_devices > 1) return jet_array_put_sharded(c, &t, data, devices, n_devices, out);
+  return jet_array_put_device(c, &t, data, n_devices ? devices[0] : 0, out);
 }
 
 int32_t jet_ffi_array_type(const jet_array *a, int32_t *dtype, int64_t *dims) {

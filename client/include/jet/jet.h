@@ -185,14 +185,36 @@ typedef struct jet_array jet_array;
  * size move without extra copies. On success *out is the new array. */
 jet_status jet_array_put(jet_client *c, const jet_type *type, const void *data,
                          jet_array **out) JET_MUST_USE;
-/* Like jet_array_put, onto the given device id. */
+/* Like jet_array_put, onto the given device id (the array is committed to
+ * it: an Execute taking it runs there and leaves its outputs there; two
+ * arguments committed to different devices are INVALID_ARGUMENT). */
 jet_status jet_array_put_device(jet_client *c, const jet_type *type, const void *data,
                                 uint32_t device, jet_array **out) JET_MUST_USE;
+/* Uploads a sharded array (JAX's device_put_sharded): data is the whole
+ * array, split by the server along its leading axis into n equal blocks,
+ * block s on devices[s] (distinct; the leading dimension divisible by n;
+ * INVALID_ARGUMENT otherwise). Reading it gathers the blocks; a pmap over
+ * its leading axis reads each member's part where it is, and its outputs
+ * mapped along axis 0 come back sharded the same way. */
+jet_status jet_array_put_sharded(jet_client *c, const jet_type *type, const void *data,
+                                 const uint32_t *devices, size_t n, jet_array **out) JET_MUST_USE;
+/* The array's placement: returns the number of devices (1 = on one device,
+ * k > 1 = sharded along the leading axis into k blocks, block s on
+ * (*devices)[s]; 0 = not known, e.g. for jet_array_wrap) and sets *devices
+ * (borrowed, may be NULL) to them. */
+size_t jet_array_devices(const jet_array *arr, const uint32_t **devices);
 
 /* Downloads the array into dst (cap bytes; must be >= jet_type_nbytes of its
  * type, else INVALID_ARGUMENT before any RPC). The server's chunks are checked
  * against the type: DATA_LOSS if their total length differs. */
 jet_status jet_array_get(const jet_array *arr, void *dst, size_t cap) JET_MUST_USE;
+
+/* Downloads block `shard` of a sharded array (of type: the array's with the
+ * leading dimension divided by the block count) into dst (cap bytes); block
+ * 0 of an array on one device is the whole array. INVALID_ARGUMENT for a
+ * block that does not exist. */
+jet_status jet_array_get_shard(const jet_array *arr, size_t shard, void *dst,
+                               size_t cap) JET_MUST_USE;
 
 /* Like jet_array_get into a new malloc'd buffer (*data, *nbytes; caller
  * frees with free()). */
@@ -814,6 +836,13 @@ jet_status jet_ffi_devices_text(jet_client *c, char **out) JET_MUST_USE;
 /* jet_array_put with the type as integers; nbytes must equal the type's size. */
 jet_status jet_ffi_array_put(jet_client *c, int32_t dtype, int32_t rank, const int64_t *dims,
                              const void *data, size_t nbytes, jet_array **out) JET_MUST_USE;
+/* jet_ffi_array_put onto devices[0] (n_devices == 1), sharded over
+ * devices[n_devices] (n_devices > 1; jet_array_put_sharded) or device 0
+ * (n_devices == 0). */
+jet_status jet_ffi_array_put_placed(jet_client *c, int32_t dtype, int32_t rank,
+                                    const int64_t *dims, const void *data, size_t nbytes,
+                                    const uint32_t *devices, size_t n_devices,
+                                    jet_array **out) JET_MUST_USE;
 int32_t jet_ffi_array_type(const jet_array *a, int32_t *dtype, int64_t *dims);
 /* Type of a builder value (jet_builder_value_type). */
 int32_t jet_ffi_value_type(const jet_builder *b, jet_value v, int32_t *dtype, int64_t *dims);

@@ -7,7 +7,7 @@ batches (vmap). The address comes from jet.connect(address) or $JET_ADDRESS.
 import importlib
 
 from . import config, errors
-from ._array import Array, device_put
+from ._array import Array, device_put, device_put_replicated, device_put_sharded
 from ._client import connect, devices
 from ._devices import device_count, local_device_count, local_devices
 from ._api import (block_until_ready, grad, hessian, jacfwd, jacobian, jacrev, jit, jvp,

@@ -1,6 +1,11 @@
 """jet.Array: an array kept on jetd behind a handle (or, until first used
 there, held on the host: asarray_value and device_put of small inputs defer
-the upload). np.asarray / printing / .item() read it back."""
+the upload). np.asarray / printing / .item() read it back.
+
+Placement (JAX's committed and sharded arrays): device_put(x, device)
+commits an array to one jetd device; device_put_sharded / _replicated and
+pmap outputs are sharded along the leading axis over several devices, one
+block per device (x.devices(), x.addressable_shards)."""
 import ctypes
 import queue
 import threading
@@ -141,14 +146,43 @@ class Array(Value):
     def block_until_ready(self):
         return self
 
+    def _device_ids(self):
+        """The devices of the array's blocks, in order (one entry when it is
+        on one device; device 0 for an array not uploaded yet)."""
+        h = self._handle
+        if h is None or self._gen != _client.generation():
+            return (0,)
+        p = ctypes.POINTER(ctypes.c_uint32)()
+        n = _lib.lib().jet_array_devices(h, ctypes.byref(p))
+        return tuple(p[k] for k in range(n)) if n else (0,)
+
     def is_fully_replicated(self):
-        return True
+        return len(self._device_ids()) == 1
 
     def copy_to_host_async(self):
         return None
 
     def devices(self):
-        return {_client.devices()[0]}
+        byid = {d.id: d for d in _client.devices()}
+        return {byid[i] for i in self._device_ids() if i in byid}
+
+    @property
+    def addressable_shards(self):
+        """One Shard per block (JAX's addressable_shards): its device, its
+        index (slices into this array) and its data (read from jetd)."""
+        ids = self._device_ids()
+        byid = {d.id: d for d in _client.devices()}
+        n = len(ids)
+        out = []
+        for k, dev in enumerate(ids):
+            if n == 1:
+                index = tuple(slice(None) for _ in self._aval.shape)
+            else:
+                b = self._aval.shape[0] // n
+                index = (slice(k * b, (k + 1) * b),) + tuple(
+                    slice(None) for _ in self._aval.shape[1:])
+            out.append(Shard(byid.get(dev), index, self, k, n))
+        return out
 
     def delete(self):
         h = self._handle
@@ -212,12 +246,95 @@ class Array(Value):
         return self
 
 
+class Shard:
+    """One block of an array (JAX's jax.Shard): device, index, data."""
+    __slots__ = ("device", "index", "_array", "_k", "_n")
+
+    def __init__(self, device, index, array, k, n):
+        self.device = device
+        self.index = index
+        self._array = array
+        self._k = k
+        self._n = n
+
+    @property
+    def data(self):
+        a = self._array
+        if self._n == 1 or a._handle is None:
+            return Array._from_host(np.asarray(a)[self.index], a._aval.weak_type)
+        shape = (a._aval.shape[0] // self._n,) + tuple(a._aval.shape[1:])
+        out = np.empty(shape, a._aval.dtype)
+        _lib.check(_lib.lib().jet_array_get_shard(a._handle, self._k, out.ctypes.data,
+                                                  out.nbytes), "reading a shard")
+        out.flags.writeable = False
+        return Array._from_host(out, a._aval.weak_type)
+
+    def __repr__(self):
+        return "Shard(device=%r, index=%r)" % (self.device, self.index)
+
+
+def _device_id(d, what):
+    if hasattr(d, "id"):
+        d = d.id
+    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 0:
+        raise TypeError("%s must be a jet device or a non-negative device id, got %r" % (what, d))
+    return int(d)
+
+
+def _put_placed(host, ids, weak):
+    """Uploads the numpy array host onto ids (one device, or sharded)."""
+    host = np.ascontiguousarray(host)
+    c = _client.conn()
+    out = ctypes.c_void_p()
+    devs = (ctypes.c_uint32 * len(ids))(*ids)
+    _lib.check(_lib.lib().jet_ffi_array_put_placed(
+        c.ptr, _dtypes.to_code(host.dtype), host.ndim, _lib.dims_array(host.shape),
+        host.ctypes.data, host.nbytes, devs, len(ids), ctypes.byref(out)), "device_put")
+    return Array._from_handle(out.value, ShapedArray(host.shape, host.dtype, weak))
+
+
 def device_put(x, device=None):
-    """Uploads x to jetd now (a jet.Array stays as it is). Pytrees are mapped."""
+    """Uploads x to jetd now (a jet.Array stays as it is). With a device, x
+    is committed to it: computations on it run there and leave their
+    results there. Pytrees are mapped."""
     from . import _core, _pytree
+    dev = None if device is None else _device_id(device, "device_put device")
+
     def put(leaf):
         a = _core.asarray_value(leaf)
-        if isinstance(a, Array):
+        if not isinstance(a, Array):
+            return a
+        if dev is None:
             a._ensure_handle()
-        return a
+            return a
+        if a._handle is not None and a._device_ids() == (dev,):
+            return a
+        return _put_placed(np.asarray(a), [dev], a._aval.weak_type)
     return _pytree.tree_map(put, x)
+
+
+def device_put_sharded(shards, devices):
+    """JAX's device_put_sharded: stacks the equally shaped arrays `shards`
+    (one per device) into one array sharded along its new leading axis,
+    block k on devices[k]."""
+    shards = list(shards)
+    ids = [_device_id(d, "device_put_sharded devices") for d in devices]
+    if len(shards) != len(ids):
+        raise ValueError("len(shards) = %d must equal len(devices) = %d."
+                         % (len(shards), len(ids)))
+    if not shards:
+        raise ValueError("device_put_sharded needs at least one shard")
+    host = np.stack([np.asarray(s) for s in shards])
+    from . import _core
+    weak = all(getattr(_core.asarray_value(s), "weak_type", False) for s in shards)
+    return _put_placed(host, ids, weak)
+
+
+def device_put_replicated(x, devices):
+    """JAX's device_put_replicated: x stacked len(devices) times, block k
+    (a copy of x) on devices[k]."""
+    ids = [_device_id(d, "device_put_replicated devices") for d in devices]
+    if not ids:
+        raise ValueError("`devices` argument to `device_put_replicated must be a non-empty "
+                         "sequence.")
+    return device_put_sharded([x] * len(ids), ids)

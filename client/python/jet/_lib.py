@@ -64,7 +64,12 @@ def _declare(lib):
         # arrays
         "jet_ffi_array_put": (c_void_p, [c_void_p, c_int32, c_int32, P(c_int64), c_void_p,
                                          c_size_t, P(c_void_p)]),
+        "jet_ffi_array_put_placed": (c_void_p, [c_void_p, c_int32, c_int32, P(c_int64),
+                                                c_void_p, c_size_t, P(c_uint32), c_size_t,
+                                                P(c_void_p)]),
         "jet_array_get": (c_void_p, [c_void_p, c_void_p, c_size_t]),
+        "jet_array_get_shard": (c_void_p, [c_void_p, c_size_t, c_void_p, c_size_t]),
+        "jet_array_devices": (c_size_t, [c_void_p, P(P(c_uint32))]),
         "jet_ffi_array_type": (c_int32, [c_void_p, P(c_int32), P(c_int64)]),
         "jet_array_free": (c_void_p, [c_void_p]),
         "jet_arrays_free": (c_void_p, [P(c_void_p), c_size_t]),
