@@ -121,7 +121,10 @@ void jet_compiler_key(const jet_graph *graph, const jet_transform *transforms,
  * transforms must be bound by an enclosing pmap node over its axis_name
  * (vmap replaces those over its own name); any other is refused with JAX's
  * "unbound axis name" error naming the node, in control-flow sub-graphs too.
- * `bound` is the chain of axis names of the enclosing pmap nodes. */
+ * `bound` is the chain of axis names of the enclosing pmap nodes (a
+ * collective over an outer pmap's name inside an inner pmap's body is
+ * bound). A pmap with explicit `devices` inside a pmap body is refused with
+ * JAX's "Nested pmap with explicit devices argument." (UNIMPLEMENTED). */
 typedef struct bound_axis {
   const char *name;
   const struct bound_axis *outer;
@@ -150,7 +153,13 @@ static jet_status refuse_collectives(const jet_graph *g, const bound_axis *bound
           names[nb++] = b->name ? b->name : "";
         st = jet__k_unbound_axis(n, names, nb);
       }
-    } else {
+    } else if (n->op == JET_OP_PMAP && bound && jet_node_attr(n, "devices")) {
+      st = jet_status_make(JET_UNIMPLEMENTED,
+                           "pmap over '%s' inside a pmap over '%s': Nested pmap with explicit "
+                           "devices argument.",
+                           axis_name_of(n) ? axis_name_of(n) : "", bound->name ? bound->name : "");
+    }
+    if (!st && !jet_op_is_collective(n->op)) {
       bound_axis inner = {axis_name_of(n), bound};
       const bound_axis *b = n->op == JET_OP_PMAP ? &inner : bound;
       for (uint32_t k = 0; k < n->n_subgraphs && !st; k++) {

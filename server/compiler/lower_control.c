@@ -35,8 +35,33 @@ static jet_status mismatch(const jet_node *n, const char *what, uint32_t got, ui
                          jet_op_name(n->op), what, got, want);
 }
 
+/* The devices one member of a pmap whose body is g needs: the largest
+ * product of the axis sizes of pmaps nested in g (sub-graphs included),
+ * 1 for none; capped past JET_MAX_PMAP_SPAN. */
+#define JET_MAX_PMAP_SPAN 65536
+static uint64_t pmap_span(const jet_graph *g) {
+  uint64_t best = 1;
+  for (uint32_t i = 0; i < g->n_nodes; i++) {
+    const jet_node *nd = &g->nodes[i];
+    for (uint32_t k = 0; k < nd->n_subgraphs; k++) {
+      if (!nd->subgraphs[k]) continue;
+      uint64_t s = pmap_span(nd->subgraphs[k]);
+      if (nd->op == JET_OP_PMAP) {
+        const int64_t a = jet_node_attr_int(nd, "axis_size", 1);
+        s *= a < 1 ? 1 : a > JET_MAX_PMAP_SPAN ? JET_MAX_PMAP_SPAN + 1 : (uint64_t)a;
+      }
+      if (s > JET_MAX_PMAP_SPAN) s = JET_MAX_PMAP_SPAN + 1;
+      if (s > best) best = s;
+    }
+  }
+  return best;
+}
+
 /* pmap: the member count, devices, axes and the bytes of one member's part
- * of each operand and result (the body's parameter / output types). */
+ * of each operand and result (the body's parameter / output types).
+ * Nested pmaps: span = the devices each member reserves for the pmaps in
+ * its body (program_pmap.c); without explicit devices member m is on
+ * device m * span (JAX's i*b + j). */
 static jet_status pmap_fields(const jet_node *n, jet_control *c) {
   if (c->n_progs != 1) return mismatch(n, "the sub-graph count", c->n_progs, 1);
   const jet_graph *bg = n->subgraphs[0];
@@ -62,6 +87,16 @@ static jet_status pmap_fields(const jet_node *n, jet_control *c) {
   if (nia != c->n_args) return mismatch(n, "the in_axes count", nia, c->n_args);
   if (noa != c->n_outs) return mismatch(n, "the out_axes count", noa, c->n_outs);
   if (dv && nd != c->n_members) return mismatch(n, "the devices count", nd, c->n_members);
+  const uint64_t span = pmap_span(bg);
+  if (span * c->n_members > JET_MAX_PMAP_SPAN)
+    return jet_status_make(JET_INVALID_ARGUMENT,
+                           "lowering pmap: nested pmaps need %llu devices per member (at most %d "
+                           "in all)",
+                           (unsigned long long)span, JET_MAX_PMAP_SPAN);
+  if (dv && span > 1)
+    return jet_status_make(JET_UNIMPLEMENTED,
+                           "lowering pmap: explicit devices on a pmap whose body holds a pmap "
+                           "(nested pmap) is not implemented");
   c->devices = malloc(c->n_members * sizeof *c->devices);
   c->in_axes = malloc((c->n_args + c->n_outs + 1) * sizeof *c->in_axes);
   c->arg_slice = malloc(2 * (c->n_args + c->n_outs + 1) * sizeof *c->arg_slice);
@@ -71,12 +106,13 @@ static jet_status pmap_fields(const jet_node *n, jet_control *c) {
   c->arg_buf_off = c->out_slice + c->n_outs;
   c->out_buf_off = c->arg_buf_off + c->n_args;
   for (uint32_t m = 0; m < c->n_members; m++) {
-    const int64_t d = dv ? dv->u.ints.v[m] : m;
+    const int64_t d = dv ? dv->u.ints.v[m] : (int64_t)(m * span);
     if (d < 0 || d > UINT32_MAX)
       return jet_status_make(JET_INVALID_ARGUMENT, "lowering pmap: devices[%u] = %lld", m,
                              (long long)d);
     c->devices[m] = (uint32_t)d;
   }
+  c->span = (uint32_t)span;
   for (uint32_t i = 0; i < c->n_args; i++) {
     const int64_t ax = ia->u.ints.v[i];
     if (ax < -1 || ax >= n->subgraphs[0]->value_types[i].rank + 1)

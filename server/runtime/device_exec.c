@@ -8,6 +8,14 @@
  * and the caller takes that mutex once more before returning, so no
  * executor touches the record after it is gone.
  *
+ * Groups (nested pmaps, jet_device_exec_run_span with span > 1): the call
+ * allocates, per member, a group record with one mailbox per device of the
+ * group; the member's item runs the member then closes the group, each
+ * placeholder item serves its mailbox until the group is closed and empty.
+ * Work handed to a mailbox is an item of the nested call (on its caller's
+ * stack or heap, like a top-level call's). The executor thread knows its
+ * group and offset through thread-locals (tl_group, tl_off).
+ *
  * Idle executors and the waiting caller spin for a short while before they
  * sleep (wake-ups are slow in this VM, see pool.c), so back-to-back pmap
  * calls do not pay a sleep and a wake-up per member. */
@@ -61,7 +69,25 @@ static struct {
   uint32_t fixed; /* 0 = lazy; else the device count of global init */
 } G = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
+/* One member's group of devices (span > 1). */
+typedef struct box {
+  item *head, *tail; /* under group.mu */
+  atomic_uint pending;
+  pthread_cond_t cv;
+} box;
+
+typedef struct group {
+  void (*fn)(void *ctx, uint32_t member);
+  void *ctx;
+  uint32_t member, span;
+  pthread_mutex_t mu;
+  atomic_int closed;
+  box *boxes; /* [span]; box 0 (the member's own device) is unused */
+} group;
+
 static _Thread_local bool tl_executor;
+static _Thread_local group *tl_group;
+static _Thread_local uint32_t tl_off;
 
 bool jet_device_exec_on_executor(void) { return tl_executor; }
 
@@ -170,22 +196,199 @@ void jet_device_exec_global_shutdown(void) {
   pthread_mutex_unlock(&G.mu);
 }
 
-jet_status jet_device_exec_run(const uint32_t *devices, uint32_t n,
-                               void (*fn)(void *ctx, uint32_t member), void *ctx) {
-  if (n == 0) return NULL;
-  if (tl_executor)
-    return jet_status_make(JET_UNIMPLEMENTED, "a pmap inside a pmap body is not implemented yet");
-  uint32_t max_id = 0;
-  for (uint32_t m = 0; m < n; m++)
-    if (devices[m] > max_id) max_id = devices[m];
+static void batch_wait(batch *b) {
+  const uint64_t t0 = now_ns();
+  while (!atomic_load(&b->done) && now_ns() - t0 < SPIN_NS) spin_pause();
+  pthread_mutex_lock(&b->mu);
+  while (!atomic_load(&b->done)) pthread_cond_wait(&b->cv, &b->mu);
+  pthread_mutex_unlock(&b->mu);
+}
+
+static void batch_init(batch *b, uint32_t n) {
+  atomic_init(&b->remaining, n);
+  atomic_init(&b->done, 0);
+  pthread_mutex_init(&b->mu, NULL);
+  pthread_cond_init(&b->cv, NULL);
+}
+
+static void batch_fini(batch *b) {
+  pthread_mutex_destroy(&b->mu);
+  pthread_cond_destroy(&b->cv);
+}
+
+/* A group's member item: the member, then the group closes (its
+ * placeholders leave once their mailboxes are empty). */
+static void group_member_main(void *ctx, uint32_t unused) {
+  (void)unused;
+  group *g = ctx;
+  tl_group = g;
+  tl_off = 0;
+  g->fn(g->ctx, g->member);
+  tl_group = NULL;
+  pthread_mutex_lock(&g->mu);
+  atomic_store(&g->closed, 1);
+  for (uint32_t s = 1; s < g->span; s++) pthread_cond_signal(&g->boxes[s].cv);
+  pthread_mutex_unlock(&g->mu);
+}
+
+/* A placeholder item: serves mailbox `off` of its group until it closes. */
+static void group_placeholder_main(void *ctx, uint32_t off) {
+  group *g = ctx;
+  box *bx = &g->boxes[off];
+  tl_group = g;
+  tl_off = off;
+  for (;;) {
+    const uint64_t t0 = now_ns();
+    while (atomic_load(&bx->pending) == 0 && !atomic_load(&g->closed) &&
+           now_ns() - t0 < SPIN_NS)
+      spin_pause();
+    pthread_mutex_lock(&g->mu);
+    while (!bx->head && !atomic_load(&g->closed)) pthread_cond_wait(&bx->cv, &g->mu);
+    item *it = bx->head;
+    if (!it) { /* closed and empty; no one touches g->mu after the close */
+      pthread_mutex_unlock(&g->mu);
+      break;
+    }
+    bx->head = it->next;
+    if (!bx->head) bx->tail = NULL;
+    atomic_fetch_sub(&bx->pending, 1);
+    pthread_mutex_unlock(&g->mu);
+    batch *b = it->b;
+    it->fn(it->ctx, it->member);
+    batch_done(b);
+  }
+  tl_group = NULL;
+}
+
+/* A call from inside a group: member m at offset tl_off + m * span. */
+static jet_status run_nested(uint32_t n, uint32_t span, void (*fn)(void *ctx, uint32_t member),
+                             void *ctx) {
+  group *g = tl_group;
+  if (n == 1) {
+    fn(ctx, 0);
+    return NULL;
+  }
+  if (!g)
+    return jet_status_make(JET_UNIMPLEMENTED,
+                           "a pmap of %u members inside a pmap body needs the outer pmap to "
+                           "reserve devices for it (nested pmap without a device group)",
+                           n);
+  const uint64_t last = tl_off + (uint64_t)(n - 1) * span + span;
+  if (last > g->span)
+    return jet_status_make(JET_INTERNAL,
+                           "nested pmap: members at offsets %u + m*%u (m < %u) do not fit the "
+                           "group of %u devices",
+                           tl_off, span, n, g->span);
   item stack_items[STACK_ITEMS];
   item *items = n <= STACK_ITEMS ? stack_items : malloc(n * sizeof *items);
-  if (!items) return jet_status_oom("pmap members");
+  if (!items) return jet_status_oom("nested pmap members");
   batch b;
-  atomic_init(&b.remaining, n);
-  atomic_init(&b.done, 0);
-  pthread_mutex_init(&b.mu, NULL);
-  pthread_cond_init(&b.cv, NULL);
+  batch_init(&b, n - 1);
+  pthread_mutex_lock(&g->mu);
+  for (uint32_t m = 1; m < n; m++) {
+    item *it = &items[m];
+    *it = (item){.fn = fn, .ctx = ctx, .member = m, .b = &b, .next = NULL};
+    box *bx = &g->boxes[tl_off + m * span];
+    if (bx->tail)
+      bx->tail->next = it;
+    else
+      bx->head = it;
+    bx->tail = it;
+    atomic_fetch_add(&bx->pending, 1);
+    pthread_cond_signal(&bx->cv);
+  }
+  pthread_mutex_unlock(&g->mu);
+  fn(ctx, 0);
+  batch_wait(&b);
+  batch_fini(&b);
+  if (items != stack_items) free(items);
+  return NULL;
+}
+
+jet_status jet_device_exec_run(const uint32_t *devices, uint32_t n,
+                               void (*fn)(void *ctx, uint32_t member), void *ctx) {
+  return jet_device_exec_run_span(devices, n, 1, fn, ctx);
+}
+
+static void free_groups(group *gs, uint32_t n, uint32_t span) {
+  if (!gs) return;
+  for (uint32_t m = 0; m < n; m++) {
+    pthread_mutex_destroy(&gs[m].mu);
+    for (uint32_t s = 0; s < span; s++) pthread_cond_destroy(&gs[m].boxes[s].cv);
+  }
+  free(gs);
+}
+
+/* Groups, their mailboxes and the items of a spanned call: one block. */
+static group *alloc_groups(uint32_t n, uint32_t span, void (*fn)(void *ctx, uint32_t member),
+                           void *ctx, item **items) {
+  const size_t total = (size_t)n * span;
+  group *gs = calloc(1, n * sizeof *gs + total * sizeof(box) + total * sizeof(item));
+  if (!gs) return NULL;
+  box *boxes = (box *)(gs + n);
+  *items = (item *)(boxes + total);
+  for (uint32_t m = 0; m < n; m++) {
+    group *g = &gs[m];
+    g->fn = fn;
+    g->ctx = ctx;
+    g->member = m;
+    g->span = span;
+    g->boxes = boxes + (size_t)m * span;
+    atomic_init(&g->closed, 0);
+    pthread_mutex_init(&g->mu, NULL);
+    for (uint32_t s = 0; s < span; s++) {
+      atomic_init(&g->boxes[s].pending, 0);
+      pthread_cond_init(&g->boxes[s].cv, NULL);
+    }
+  }
+  return gs;
+}
+
+static void enqueue(uint32_t device, item *it) {
+  dev *d = G.devs[device];
+  if (d->tail)
+    d->tail->next = it;
+  else
+    d->head = it;
+  d->tail = it;
+  atomic_fetch_add(&d->pending, 1);
+  pthread_cond_signal(&d->cv);
+}
+
+jet_status jet_device_exec_run_span(const uint32_t *devices, uint32_t n, uint32_t span,
+                                    void (*fn)(void *ctx, uint32_t member), void *ctx) {
+  if (n == 0) return NULL;
+  if (span == 0) span = 1;
+  if (tl_executor) return run_nested(n, span, fn, ctx);
+  uint64_t max_id64 = 0;
+  for (uint32_t m = 0; m < n; m++)
+    if (devices[m] + (uint64_t)span - 1 > max_id64) max_id64 = devices[m] + (uint64_t)span - 1;
+  if (max_id64 > UINT32_MAX)
+    return jet_status_make(JET_INVALID_ARGUMENT, "device %llu does not exist",
+                           (unsigned long long)max_id64);
+  const uint32_t max_id = (uint32_t)max_id64;
+  if (span > 1)
+    for (uint32_t m = 0; m < n; m++)
+      for (uint32_t k = m + 1; k < n; k++)
+        if (devices[k] < devices[m] + span && devices[m] < devices[k] + span)
+          return jet_status_make(JET_INVALID_ARGUMENT,
+                                 "pmap members %u and %u: device groups [%u, %u) and [%u, %u) "
+                                 "overlap",
+                                 m, k, devices[m], devices[m] + span, devices[k],
+                                 devices[k] + span);
+  const uint64_t n_items = (uint64_t)n * span;
+  item stack_items[STACK_ITEMS];
+  item *items = stack_items;
+  group *gs = NULL;
+  if (span > 1) {
+    gs = alloc_groups(n, span, fn, ctx, &items);
+    if (!gs) return jet_status_oom("pmap device groups");
+  } else if (n > STACK_ITEMS) {
+    items = malloc(n * sizeof *items);
+    if (!items) return jet_status_oom("pmap members");
+  }
+  batch b;
+  batch_init(&b, (uint32_t)n_items);
   jet_status st = NULL;
   pthread_mutex_lock(&G.mu);
   if (G.fixed && max_id >= G.fixed)
@@ -198,28 +401,25 @@ jet_status jet_device_exec_run(const uint32_t *devices, uint32_t n,
     st = grow(max_id);
   if (!st) {
     for (uint32_t m = 0; m < n; m++) {
-      item *it = &items[m];
-      *it = (item){.fn = fn, .ctx = ctx, .member = m, .b = &b, .next = NULL};
-      dev *d = G.devs[devices[m]];
-      if (d->tail)
-        d->tail->next = it;
-      else
-        d->head = it;
-      d->tail = it;
-      atomic_fetch_add(&d->pending, 1);
-      pthread_cond_signal(&d->cv);
+      if (span == 1) {
+        items[m] = (item){.fn = fn, .ctx = ctx, .member = m, .b = &b, .next = NULL};
+        enqueue(devices[m], &items[m]);
+        continue;
+      }
+      for (uint32_t s = 0; s < span; s++) {
+        item *it = &items[(size_t)m * span + s];
+        *it = (item){.fn = s ? group_placeholder_main : group_member_main, .ctx = &gs[m],
+                     .member = s, .b = &b, .next = NULL};
+        enqueue(devices[m] + s, it);
+      }
     }
   }
   pthread_mutex_unlock(&G.mu);
-  if (!st) {
-    const uint64_t t0 = now_ns();
-    while (!atomic_load(&b.done) && now_ns() - t0 < SPIN_NS) spin_pause();
-    pthread_mutex_lock(&b.mu);
-    while (!atomic_load(&b.done)) pthread_cond_wait(&b.cv, &b.mu);
-    pthread_mutex_unlock(&b.mu);
-  }
-  pthread_mutex_destroy(&b.mu);
-  pthread_cond_destroy(&b.cv);
-  if (items != stack_items) free(items);
+  if (!st) batch_wait(&b);
+  batch_fini(&b);
+  if (gs)
+    free_groups(gs, n, span);
+  else if (items != stack_items)
+    free(items);
   return st;
 }

@@ -13,9 +13,21 @@
  * inside pool tasks), and a member that blocks in a collective blocks only
  * its device's thread.
  *
- * A member must not call jet_device_exec_run itself (a pmap inside a pmap
- * body would wait on its own device's queue): that call is refused with
- * UNIMPLEMENTED.
+ * Nested pmaps (spans). jet_device_exec_run_span gives every member a
+ * group of `span` consecutive devices: member m on devices[m], and a
+ * placeholder item on each of devices[m]+1 .. devices[m]+span-1, all
+ * enqueued in the same locked step (so the ordering argument above covers
+ * the whole group). A placeholder holds its device until its member has
+ * returned and meanwhile runs the work that nested calls hand to it. A call
+ * made on an executor thread that runs inside such a group (the member
+ * itself, or work handed to a placeholder) is nested: it enqueues nothing
+ * globally; its member m runs on the group's device at offset
+ * cur + m * span (cur = the offset of the calling thread's device in the
+ * group), member 0 inline on the calling thread, the others handed to
+ * their placeholders. A nested call that does not fit its group is refused
+ * (INTERNAL naming the offsets; the compiler sizes spans); one from a
+ * member of a group of one device (span 1) with n > 1 is UNIMPLEMENTED
+ * ("a pmap inside a pmap body needs the outer pmap to reserve devices").
  *
  * Lifetime. jetd calls jet_device_exec_global_init(D) once at start-up (D =
  * its device count): ids >= D are then INVALID_ARGUMENT. Before that (unit
@@ -24,8 +36,9 @@
  * shutdown stops and joins every thread (no call may be running); the
  * lazy mode applies again afterwards.
  *
- * Thread safety: jet_device_exec_run may be called from any thread but an
- * executor's; init and shutdown are not concurrent with anything. */
+ * Thread safety: jet_device_exec_run(_span) may be called from any thread
+ * (from an executor only as a nested call, see above); init and shutdown
+ * are not concurrent with anything. */
 #ifndef JET_RUNTIME_DEVICE_EXEC_H
 #define JET_RUNTIME_DEVICE_EXEC_H
 
@@ -50,7 +63,16 @@ void jet_device_exec_global_shutdown(void);
 jet_status jet_device_exec_run(const uint32_t *devices, uint32_t n,
                                void (*fn)(void *ctx, uint32_t member), void *ctx) JET_MUST_USE;
 
+/* As jet_device_exec_run with a group of `span` (>= 1) devices per member
+ * (see "Nested pmaps" above): from a non-executor thread, devices[m] ..
+ * devices[m]+span-1 must exist and not overlap between members; from
+ * inside a group, `devices` is ignored (may be NULL). */
+jet_status jet_device_exec_run_span(const uint32_t *devices, uint32_t n, uint32_t span,
+                                    void (*fn)(void *ctx, uint32_t member),
+                                    void *ctx) JET_MUST_USE;
+
 /* True on a device executor thread (inside a member). */
 bool jet_device_exec_on_executor(void);
+
 
 #endif

@@ -40,6 +40,11 @@ typedef struct jet_exec_ctl {
   int64_t deadline_ns;         /* CLOCK_MONOTONIC ns; 0 = none -> DEADLINE_EXCEEDED */
   uint64_t max_temp_bytes;     /* 0 = unlimited; over it -> RESOURCE_EXHAUSTED */
   const jet_exec_axis *axes;   /* innermost pmap axis bound for this run; NULL = none */
+  /* Set by jet_program_run_blocks (program.h) for the root program's run:
+   * the arguments given as blocks, and the program they belong to (a pmap
+   * step of that program reads its members' parts from them). */
+  const struct jet_arg_blocks *arg_blocks;
+  const void *blocks_of;
 } jet_exec_ctl;
 
 /* The innermost binding of axis `name` in ctl (may be NULL), or NULL. */

@@ -172,7 +172,18 @@ jet_status jet__program_exec(const jet_program *p, char *frame, void *const *out
 
 jet_status jet_program_run(const jet_program *p, const jet_buf *args, uint32_t n_args,
                            void **donate, jet_buf *outs, const jet_exec_ctl *ctl) {
+  return jet_program_run_blocks(p, args, NULL, n_args, donate, outs, ctl);
+}
+
+jet_status jet_program_run_blocks(const jet_program *p, const jet_buf *args,
+                                  const jet_arg_blocks *blocks, uint32_t n_args, void **donate,
+                                  jet_buf *outs, const jet_exec_ctl *ctl_in) {
   const jet_graph *g = p->graph;
+  jet_exec_ctl ctl_blocks = {0};
+  if (ctl_in) ctl_blocks = *ctl_in;
+  ctl_blocks.arg_blocks = blocks;
+  ctl_blocks.blocks_of = blocks ? p : NULL;
+  const jet_exec_ctl *ctl = ctl_in || blocks ? &ctl_blocks : NULL;
   if (g->n_outputs && !outs) return jet_status_make(JET_INVALID_ARGUMENT, "exec: no output array");
   for (uint32_t o = 0; o < g->n_outputs; o++) outs[o].data = NULL;
   if (n_args != g->n_params)
@@ -185,7 +196,15 @@ jet_status jet_program_run(const jet_program *p, const jet_buf *args, uint32_t n
                              jet_type_str(&args[i].type, a, sizeof a), i,
                              jet_type_str(&g->value_types[i], b, sizeof b));
     }
-    if (!args[i].data && jet_type_nbytes(&args[i].type) > 0)
+    const bool as_blocks = blocks && blocks[i].n;
+    if (as_blocks && (args[i].type.rank == 0 || args[i].type.dims[0] % blocks[i].n != 0))
+      return jet_status_make(JET_INVALID_ARGUMENT,
+                             "argument %u: %u blocks do not split its leading axis", i,
+                             blocks[i].n);
+    if (as_blocks && !jet_program_arg_takes_blocks(p, i))
+      return jet_status_make(JET_INVALID_ARGUMENT,
+                             "argument %u is given as blocks but the program reads it whole", i);
+    if (!args[i].data && !as_blocks && jet_type_nbytes(&args[i].type) > 0)
       return jet_status_make(JET_INVALID_ARGUMENT, "argument %u has no data", i);
   }
   const uint32_t P = jet_pool_size(jet_pool_global());

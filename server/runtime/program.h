@@ -18,6 +18,7 @@
 #ifndef JET_RUNTIME_PROGRAM_H
 #define JET_RUNTIME_PROGRAM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "exec.h"
@@ -44,6 +45,24 @@ void jet_program_get_info(const jet_program *p, jet_program_info *out);
  * caller frees the rest. */
 jet_status jet_program_run(const jet_program *p, const jet_buf *args, uint32_t n_args,
                            void **donate, jet_buf *outs, const jet_exec_ctl *ctl) JET_MUST_USE;
+
+/* A sharded argument: n equal blocks of its leading axis, in order. */
+typedef struct jet_arg_blocks {
+  uint32_t n; /* 0 = not given as blocks */
+  void *const *data;
+} jet_arg_blocks;
+
+/* True when every read of argument i in p is a pmap step taking it with
+ * in_axis 0 (each member reads only its own part), so the argument may be
+ * given as blocks (on their devices) instead of one buffer. */
+bool jet_program_arg_takes_blocks(const jet_program *p, uint32_t i);
+
+/* jet_program_run where argument i may be given as blocks[i] (n > 0,
+ * args[i].data NULL) when jet_program_arg_takes_blocks(p, i): member m of
+ * the pmap reads block m / (members / n). blocks may be NULL. */
+jet_status jet_program_run_blocks(const jet_program *p, const jet_buf *args,
+                                  const jet_arg_blocks *blocks, uint32_t n_args, void **donate,
+                                  jet_buf *outs, const jet_exec_ctl *ctl) JET_MUST_USE;
 
 /* Text listing of the program (steps, fused groups, arena offsets) for
  * debugging and tests; a malloc'd string the caller frees,

@@ -136,6 +136,9 @@ typedef struct jet_control {
   uint32_t n_members;
   const char *axis_name;       /* borrowed from the node */
   uint32_t *devices;           /* [n_members] */
+  uint32_t span;               /* devices each member reserves: the largest
+                                  product of the sizes of pmaps nested in
+                                  the body (1 = none; device_exec.h) */
   int32_t *in_axes, *out_axes; /* [n_args], [n_outs] */
   uint64_t *arg_slice, *out_slice;     /* bytes of one member's part */
   uint64_t *arg_buf_off, *out_buf_off; /* [n_args], [n_outs] */

@@ -19,6 +19,14 @@
  *   its collective nodes (kernels/collective.c) go through the
  *   communicator.
  *
+ * Nested pmaps: every member reserves c->devices[n_members] devices (the
+ * span lower_control.c computed from the pmaps in the body), so a pmap
+ * step run inside a member hands its members to the placeholders of the
+ * outer member's group (device_exec.h); the outer bindings its body's
+ * collectives use are split per member (jet_pmap_nest_*): a collective over
+ * the outer name of member (i, j) spans the members (*, j). A pmap with
+ * explicit devices inside a pmap body is UNIMPLEMENTED, as in JAX.
+ *
  * A member that fails (cancel and deadline included: members poll before
  * they start, the body before each step, the communicator while waiting)
  * aborts the communicator, so the others leave their collectives instead of
@@ -31,6 +39,7 @@
 
 #include "collective/comm.h"
 #include "device_exec.h"
+#include "pmap_nest.h"
 #include "kernels/kernels.h"
 #include "pool.h"
 #include "program_internal.h"
@@ -44,6 +53,7 @@ typedef struct pmap_call {
   uint64_t scratch_stride;
   const jet_exec_ctl *ctl;
   jet_comm *comm;
+  jet_pmap_nest *nest; /* outer axes split per member (nested pmap), or NULL */
   jet_status *sts;  /* [n_members], in the step frame */
   atomic_int first; /* the first member that failed, -1 = none */
 } pmap_call;
@@ -82,6 +92,52 @@ static void copy_slice(const jet_type *t, int ax, uint32_t m, void *whole, void 
     jet__k_copy_strided(esz, r, dims, part, pst, w, wst);
 }
 
+/* The blocks operand value v arrives in (a root argument given as blocks
+ * to this program's run), or NULL. */
+static const jet_arg_blocks *blocks_of(const pmap_call *pc, jet_value v) {
+  const jet_exec_ctl *ctl = pc->ctl;
+  if (!ctl || !ctl->arg_blocks || ctl->blocks_of != pc->p || v >= pc->p->graph->n_params)
+    return NULL;
+  return ctl->arg_blocks[v].n ? &ctl->arg_blocks[v] : NULL;
+}
+
+static bool reads_arg(const jet_program *p, jet_value v, uint32_t i) {
+  return p->locs[v].kind == JET_LOC_PARAM && p->locs[v].index == i;
+}
+
+bool jet_program_arg_takes_blocks(const jet_program *p, uint32_t i) {
+  const jet_graph *g = p->graph;
+  if (i >= g->n_params) return false;
+  for (uint32_t o = 0; o < g->n_outputs; o++)
+    if (reads_arg(p, g->outputs[o], i)) return false;
+  bool any = false;
+  for (uint32_t s = 0; s < p->n_steps; s++) {
+    const jet_step *st = &p->steps[s];
+    if (st->kind == JET_STEP_FUSED) {
+      const jet_fused *f = st->fused;
+      for (uint32_t k = 0; k < f->n_instr; k++) {
+        const jet_tinstr *in = &f->instr[k];
+        if ((in->kind == JET_TI_LOAD || in->kind == JET_TI_SCALAR || in->kind == JET_TI_BCAST) &&
+            reads_arg(p, in->value, i))
+          return false;
+      }
+      continue;
+    }
+    const jet_node *n = st->node;
+    for (uint32_t k = 0; k < n->n_operands; k++) {
+      const jet_value v = n->operands[k];
+      if (!reads_arg(p, v, i)) continue;
+      if (st->kind == JET_STEP_CONTROL && n->op == JET_OP_PMAP && v == i &&
+          st->control->in_axes[k] == 0) {
+        any = true;
+        continue;
+      }
+      return false;
+    }
+  }
+  return any;
+}
+
 static jet_status run_member(pmap_call *pc, uint32_t m) {
   const jet_control *c = pc->s->control;
   const jet_node *n = pc->s->node;
@@ -95,7 +151,10 @@ static jet_status run_member(pmap_call *pc, uint32_t m) {
     if (ax < 0) {
       args[i] = x;
     } else if (ax == 0) {
-      args[i] = x + (size_t)m * c->arg_slice[i];
+      const jet_arg_blocks *b = blocks_of(pc, n->operands[i]);
+      const uint32_t per = b ? c->n_members / b->n : 0;
+      args[i] = b ? (char *)b->data[m / per] + (size_t)(m % per) * c->arg_slice[i]
+                  : x + (size_t)m * c->arg_slice[i];
     } else {
       args[i] = mf + c->arg_buf_off[i];
       copy_slice(&pc->p->graph->value_types[n->operands[i]], ax, m, x, args[i], true);
@@ -113,10 +172,13 @@ static jet_status run_member(pmap_call *pc, uint32_t m) {
   }
   jet_exec_axis *bind = (jet_exec_axis *)(mf + c->axis_off);
   *bind = (jet_exec_axis){.name = c->axis_name, .comm = pc->comm, .rank = m,
-                          .size = c->n_members, .outer = pc->ctl ? pc->ctl->axes : NULL};
+                          .size = c->n_members,
+                          .outer = jet_pmap_nest_axes(pc->nest, pc->ctl ? pc->ctl->axes : NULL, m)};
   jet_exec_ctl mctl = {0};
   if (pc->ctl) mctl = *pc->ctl;
   mctl.axes = bind;
+  mctl.arg_blocks = NULL;
+  mctl.blocks_of = NULL;
   const jet_program *q = c->progs[0];
   jet__frame_bind(q, mf, args, outs);
   JET_RETURN_IF_ERROR(
@@ -134,6 +196,7 @@ static void member_main(void *ctx, uint32_t m) {
     int none = -1;
     atomic_compare_exchange_strong(&pc->first, &none, (int)m);
     jet_comm_abort(pc->comm, st);
+    jet_pmap_nest_abort(pc->nest, m, st);
   }
   pc->sts[m] = st;
 }
@@ -149,8 +212,16 @@ jet_status jet__pmap_run(const jet_program *p, const jet_step *s, void *const *b
   pc.scratch_stride = jet__control_scratch_bytes(c, jet_pool_size(jet_pool_global())) / n;
   for (uint32_t m = 0; m < n; m++) pc.sts[m] = NULL;
   JET_RETURN_IF_ERROR(jet_exec_poll(ctl, "pmap", 0));
+  const jet_exec_axis *outer = ctl ? ctl->axes : NULL;
+  if (outer && jet_node_attr(s->node, "devices"))
+    return jet_status_make(JET_UNIMPLEMENTED,
+                           "pmap over '%s': Nested pmap with explicit devices argument.",
+                           c->axis_name);
   JET_RETURN_IF_ERROR(jet_comm_create(NULL, n, &pc.comm));
-  jet_status st = jet_device_exec_run(c->devices, n, member_main, &pc);
+  jet_status st =
+      jet_pmap_nest_begin(outer, s->node->subgraphs[0], c->axis_name, n, ctl, &pc.nest);
+  if (!st) st = jet_device_exec_run_span(c->devices, n, c->span, member_main, &pc);
+  jet_pmap_nest_end(pc.nest);
   jet_comm_destroy(pc.comm);
   if (st) return jet_status_annotate(st, "pmap over '%s': ", c->axis_name);
   const int first = atomic_load(&pc.first);

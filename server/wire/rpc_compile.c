@@ -6,7 +6,9 @@
  *
  * Device checks (they need the daemon's device count, so they live here):
  * every pmap node, nested ones included, and every pmap transform must fit
- * the devices: an axis_size above the count is JAX's INVALID_ARGUMENT
+ * the devices: the logical devices a pmap needs are the product of the
+ * axis sizes of the pmaps nested in it (JAX's nested pmap; pmap transforms
+ * in one list nest too); a need above the count is JAX's INVALID_ARGUMENT
  * "compiling computation that requires N logical devices, but only M XLA
  * devices are available (num_replicas=N)", a `devices` entry that is no
  * device is INVALID_ARGUMENT naming it. They run on the request (graph and
@@ -42,9 +44,55 @@ static jet_status check_device_id(const jet_devices *d, int64_t id, const char *
   return jet_devices_check_id(d, (uint32_t)id, field);
 }
 
+/* Nested pmaps: the logical devices are the product of the nested axis
+ * sizes (saturating). */
+static int64_t mul_sat(int64_t a, int64_t b) {
+  return a > 0 && b > 0 && a > INT64_MAX / b ? INT64_MAX : a * b;
+}
+
+/* The product of a transform list's pmap sizes (they nest; a size read
+ * from the arguments, 0, counts as its devices list or 1). */
+static int64_t transforms_need(const jet_transform *tf, uint32_t n) {
+  int64_t need = 1;
+  for (uint32_t i = 0; i < n; i++) {
+    if (tf[i].kind != JET_TF_PMAP) continue;
+    int64_t s = tf[i].axis_size > 0 ? tf[i].axis_size : (int64_t)tf[i].n_devices;
+    need = mul_sat(need, s > 0 ? s : 1);
+  }
+  return need;
+}
+
+/* The logical devices g's pmaps need: the largest product of nested axis
+ * sizes over g, its sub-graphs and callees (with their pmap transforms). */
+static int64_t graph_need(const jet_graph *g) {
+  int64_t best = 1;
+  for (uint32_t i = 0; i < g->n_nodes; i++) {
+    const jet_node *nd = &g->nodes[i];
+    int64_t inner = 1;
+    for (uint32_t k = 0; k < nd->n_subgraphs; k++)
+      if (nd->subgraphs[k]) {
+        const int64_t s = graph_need(nd->subgraphs[k]);
+        if (s > inner) inner = s;
+      }
+    if (nd->op == JET_OP_PMAP) {
+      const int64_t a = jet_node_attr_int(nd, "axis_size", 1);
+      inner = mul_sat(inner, a > 0 ? a : 1);
+    }
+    if (nd->callee) {
+      const int64_t s = mul_sat(transforms_need(nd->transforms, nd->n_transforms),
+                                graph_need(nd->callee));
+      if (s > inner) inner = s;
+    }
+    if (inner > best) best = inner;
+  }
+  return best;
+}
+
 static jet_status check_transforms(const jet_devices *d, const jet_transform *tf, uint32_t n,
                                    const char *where) {
   uint32_t m = jet_devices_count(d);
+  const int64_t need = transforms_need(tf, n);
+  if (need > (int64_t)m) return too_many(need, m);
   for (uint32_t i = 0; i < n; i++) {
     if (tf[i].kind != JET_TF_PMAP) continue;
     if (tf[i].axis_size > (int64_t)m) return too_many(tf[i].axis_size, m);
@@ -59,7 +107,7 @@ static jet_status check_transforms(const jet_devices *d, const jet_transform *tf
 
 /* Every pmap node of g and of its sub-graphs and callees (depth-bounded by
  * the request's validation). */
-static jet_status check_pmaps(const jet_devices *d, const jet_graph *g) {
+static jet_status check_pmap_nodes(const jet_devices *d, const jet_graph *g) {
   uint32_t m = jet_devices_count(d);
   for (uint32_t i = 0; i < g->n_nodes; i++) {
     const jet_node *nd = &g->nodes[i];
@@ -74,15 +122,24 @@ static jet_status check_pmaps(const jet_devices *d, const jet_graph *g) {
           JET_RETURN_IF_ERROR(check_device_id(d, dv->u.ints.v[k], w, k));
     }
     for (uint32_t k = 0; k < nd->n_subgraphs; k++)
-      if (nd->subgraphs[k]) JET_RETURN_IF_ERROR(check_pmaps(d, nd->subgraphs[k]));
+      if (nd->subgraphs[k]) JET_RETURN_IF_ERROR(check_pmap_nodes(d, nd->subgraphs[k]));
     if (nd->callee) {
       char w[128];
       snprintf(w, sizeof w, "graph '%.48s' node %" PRIu32 " (call)", g->name, i);
       JET_RETURN_IF_ERROR(check_transforms(d, nd->transforms, nd->n_transforms, w));
-      JET_RETURN_IF_ERROR(check_pmaps(d, nd->callee));
+      JET_RETURN_IF_ERROR(check_pmap_nodes(d, nd->callee));
     }
   }
   return NULL;
+}
+
+/* g inside the pmap transforms tf (NULL: none): nested pmaps need the
+ * product of their sizes, then every node's own checks. */
+static jet_status check_pmaps(const jet_devices *d, const jet_graph *g, const jet_transform *tf,
+                              uint32_t n_tf) {
+  const int64_t need = mul_sat(transforms_need(tf, n_tf), graph_need(g));
+  if (need > (int64_t)jet_devices_count(d)) return too_many(need, jet_devices_count(d));
+  return check_pmap_nodes(d, g);
 }
 
 static jet_status reply(jet_arena *a, jet_executable *exe, const jet_compile_result *res,
@@ -124,7 +181,7 @@ jet_status jet__rpc_compile(jet_call *c, jet_arena *a, const ProtobufCMessage *r
                                                      q->n_arg_types, q->transforms, q->n_transforms,
                                                      a, &g, &args, &tfs));
   const jet_devices *devs = c->ctx->devices;
-  jet_status st = check_pmaps(devs, g);
+  jet_status st = check_pmaps(devs, g, tfs, (uint32_t)q->n_transforms);
   if (!st) st = check_transforms(devs, tfs, (uint32_t)q->n_transforms, "Compile");
   if (st) {
     jet_graph_destroy(g);

@@ -22,6 +22,8 @@ typedef struct exec_job {
   jet_executable *exe;
   jet_buffer **held; /* [n_args] handle arguments (NULL for inline) */
   void **gathered;   /* [n_args] jet_mem copies of sharded arguments */
+  jet_arg_blocks *blocks; /* [n_args] sharded arguments a pmap reads in place */
+  void **block_ptrs;      /* their block addresses */
   jet_buf *args;
   uint32_t device;   /* where the call runs and its outputs go */
   jet_buf *outs;
@@ -52,7 +54,15 @@ static jet_status resolve_args(jet_call *c, const Jet__V1__ExecuteRequest *q, ex
       const jet_buffer *h = j->held[i];
       b->type = h->type;
       b->data = h->data;
-      if (!b->data) { /* a sharded array of separate blocks: gather it */
+      if (!b->data && jet_program_arg_takes_blocks(j->exe->program, i)) {
+        /* a sharded array of separate blocks that only pmap members read
+         * (each its own part): passed as its blocks, no gather */
+        void **bp = malloc(h->n_shards * sizeof *bp);
+        if (!bp) return jet_status_oom("Execute blocks");
+        for (uint32_t k = 0; k < h->n_shards; k++) bp[k] = h->shards[k]->data;
+        j->block_ptrs[i] = bp;
+        j->blocks[i] = (jet_arg_blocks){h->n_shards, bp};
+      } else if (!b->data) { /* a sharded array of separate blocks: gather it */
         if (!(j->gathered[i] = jet_mem_alloc(h->nbytes)))
           return jet_status_make(JET_RESOURCE_EXHAUSTED,
                                  "%s: out of memory gathering a sharded array of %zu bytes",
@@ -233,6 +243,8 @@ static void job_free(exec_job *j, uint32_t n_args) {
     for (uint32_t i = 0; i < n_args; i++) jet_buffer_release(j->held[i]);
   if (j->gathered)
     for (uint32_t i = 0; i < n_args; i++) jet_mem_free(j->gathered[i]);
+  if (j->block_ptrs)
+    for (uint32_t i = 0; i < n_args; i++) free(j->block_ptrs[i]);
   if (j->outs)
     for (uint32_t i = 0; i < j->exe->n_outputs; i++) jet_mem_free(j->outs[i].data);
   jet_executable_release(j->exe);
@@ -254,10 +266,13 @@ jet_status jet__rpc_execute(jet_call *c, jet_arena *a, const ProtobufCMessage *r
   j.held = jet_arena_calloc(a, np ? np : 1, sizeof(jet_buffer *));
   j.args = jet_arena_calloc(a, np ? np : 1, sizeof(jet_buf));
   j.gathered = jet_arena_calloc(a, np ? np : 1, sizeof(void *));
+  j.block_ptrs = jet_arena_calloc(a, np ? np : 1, sizeof(void *));
+  j.blocks = jet_arena_calloc(a, np ? np : 1, sizeof(jet_arg_blocks));
   j.keep = jet_arena_calloc(a, no ? no : 1, sizeof(bool));
   jet_buf *outs = jet_arena_calloc(a, no ? no : 1, sizeof(jet_buf));
   void **donate = jet_arena_calloc(a, np ? np : 1, sizeof(void *));
-  jet_status st = (j.held && j.args && j.gathered && j.keep && outs && donate)
+  jet_status st = (j.held && j.args && j.gathered && j.block_ptrs && j.blocks && j.keep && outs &&
+                   donate)
                       ? NULL
                       : jet_status_oom("Execute");
   if (!st) st = resolve_args(c, q, &j);
@@ -268,7 +283,8 @@ jet_status jet__rpc_execute(jet_call *c, jet_arena *a, const ProtobufCMessage *r
     jet_exec_ctl ctl = {.cancelled = &c->cancelled,
                         .deadline_ns = execute_deadline_ns(c),
                         .max_temp_bytes = temp_budget(c->ctx->devices, j.device)};
-    st = jet_program_run(j.exe->program, j.args, np, q->n_donate ? donate : NULL, outs, &ctl);
+    st = jet_program_run_blocks(j.exe->program, j.args, j.blocks, np,
+                                q->n_donate ? donate : NULL, outs, &ctl);
     if (q->n_donate) donate_done(q, &j, donate);
     if (!st) {
       j.outs = outs;

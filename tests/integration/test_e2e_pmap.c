@@ -534,6 +534,62 @@ static void test_data_parallel_sgd(void **state) {
   jet_builder_destroy(dp);
 }
 
+/* ---- Nested pmap: pmap(pmap(f, 'j'), 'i') as a transform list ---------- */
+
+/* f(x: f32[3]) = psum(x, 'i') * 100 + psum(x, 'j'): [pmap j, pmap i] over
+ * f32[2,2,3] on the 4 devices vs C; 2 x 4 needs 8 devices (JAX's error);
+ * explicit devices on the inner pmap are UNIMPLEMENTED. */
+static void test_nested(void **state) {
+  jet_test_fixture *f = *state;
+  int64_t three = 3, d[3] = {2, 2, 3}, d8[3] = {4, 2, 3};
+  jet_type t3 = tf32(1, &three), t223 = tf32(3, d), t423 = tf32(3, d8), ts = tf32(0, NULL);
+  jet_builder *b = jet_builder_create("nested");
+  jet_value x = jet_builder_param(b, &t3);
+  const float hundred = 100;
+  jet_value y = jet_add(b, jet_mul(b, jet_psum(b, x, "i"), jet_constant(b, &ts, &hundred)),
+                        jet_psum(b, x, "j"));
+  JET_TEST_OK(jet_builder_return(b, &y, 1));
+  const jet_graph *g = jet_builder_graph(b);
+  float xs[24], got[MAXE];
+  fill(xs, 24, 5);
+  jet_transform tfs[2] = {jet_tf_pmap("j", NULL, 0, NULL, 0, NULL, 0, 2),
+                          jet_tf_pmap("i", NULL, 0, NULL, 0, NULL, 0, 2)};
+  jet_arg a = jet_arg_inline(&t223, xs);
+  jet_type ot = {0};
+  JET_TEST_OK(run(f->client, g, tfs, 2, &a, 1, &ot, got, MAXE));
+  assert_true(jet_type_equal(&ot, &t223));
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 2; j++)
+      for (int k = 0; k < 3; k++) {
+        const double si = xs[(0 * 2 + j) * 3 + k] + xs[(1 * 2 + j) * 3 + k];
+        const double sj = xs[(i * 2 + 0) * 3 + k] + xs[(i * 2 + 1) * 3 + k];
+        const int e = (i * 2 + j) * 3 + k;
+        expect_close(got[e], si * 100 + sj, 1e-5, "nested pmap", e);
+      }
+  /* 4 x 2 members: 8 logical devices, jetd has 4. */
+  a = jet_arg_inline(&t423, xs);
+  tfs[1] = jet_tf_pmap("i", NULL, 0, NULL, 0, NULL, 0, 4);
+  jet_status st = run(f->client, g, tfs, 2, &a, 1, &ot, got, MAXE);
+  assert_non_null(st);
+  if (!strstr(jet_status_message(st), "requires 8 logical devices, but only 4 XLA devices are "
+                                      "available (num_replicas=8)"))
+    fail_msg("4 x 2 nested pmap: %s", jet_status_message(st));
+  jet_status_free(st);
+  /* Explicit devices on the inner pmap. */
+  const uint32_t dv[2] = {1, 0};
+  tfs[0] = jet_tf_pmap("j", NULL, 0, NULL, 0, dv, 2, 2);
+  tfs[1] = jet_tf_pmap("i", NULL, 0, NULL, 0, NULL, 0, 2);
+  a = jet_arg_inline(&t223, xs);
+  st = run(f->client, g, tfs, 2, &a, 1, &ot, got, MAXE);
+  assert_non_null(st);
+  if (jet_status_code(st) != JET_UNIMPLEMENTED ||
+      !strstr(jet_status_message(st), "Nested pmap with explicit devices argument."))
+    fail_msg("inner devices: %s: %s", jet_code_name(jet_status_code(st)),
+             jet_status_message(st));
+  jet_status_free(st);
+  jet_builder_destroy(b);
+}
+
 static int setup(void **state) {
   const char *args[] = {"--devices", "4", NULL};
   jet_test_fixture *f;
@@ -549,7 +605,7 @@ int main(void) {
       cmocka_unit_test(test_errors),       cmocka_unit_test(test_cli),
       cmocka_unit_test(test_elementwise),  cmocka_unit_test(test_matmul),
       cmocka_unit_test(test_doc_examples), cmocka_unit_test(test_collectives),
-      cmocka_unit_test(test_data_parallel_sgd),
+      cmocka_unit_test(test_data_parallel_sgd), cmocka_unit_test(test_nested),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

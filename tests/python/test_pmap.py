@@ -143,3 +143,38 @@ def test_data_parallel_sgd_step():
     # The single-device step on the whole batch gives the same parameters.
     w_single = jet.jit(lambda w: w - lr * grad(loss)(w, x, y))(w0)
     close(p_step(w0, xs, ys), w_single, rtol=1e-5, atol=1e-6)
+
+
+def test_nested_pmap():
+    # pmap over 'i' (2) of pmap over 'j' (2): member (i, j) on device 2i + j;
+    # psum over 'i' sums the members with the same j.
+    x = rand((2, 2, 3), 11)
+    f = pmap(pmap(lambda v: lax.psum(v, "i") * 10.0 + lax.psum(v, "j")
+                  + lax.axis_index("i") * 100.0 + lax.axis_index("j") * 1000.0,
+                  axis_name="j"), axis_name="i")
+    got = f(x)
+    xd = x.astype(np.float64)
+    want = (xd.sum(axis=0, keepdims=True) * 10.0 + xd.sum(axis=1, keepdims=True)
+            + np.arange(2).reshape(2, 1, 1) * 100.0 + np.arange(2).reshape(1, 2, 1) * 1000.0)
+    close(got, want)
+    with pytest.raises(ValueError, match="requires 8 logical devices, but only 4"):
+        pmap(pmap(lambda v: v, axis_name="j"), axis_name="i")(np.ones((4, 2, 1), np.float32))
+
+
+def test_grad_and_vmap_on_top_of_pmap():
+    x = rand((NDEV, 3), 12).astype(np.float64).astype(np.float32)
+
+    def loss(v):
+        y = pmap(lambda u: jnp.sin(u) * lax.psum(u, "i"), axis_name="i")(v)
+        return jnp.sum(y * y)
+
+    g = grad(loss)(x)
+    # d/dx of sum_m sum_k (sin(x_mk) * S_k)^2 with S_k = sum_m x_mk.
+    xd = x.astype(np.float64)
+    s = xd.sum(axis=0)
+    y = np.sin(xd) * s
+    want = 2 * y * np.cos(xd) * s + (2 * y * np.sin(xd)).sum(axis=0)
+    close(g, want, rtol=2e-4, atol=2e-4)
+    xs = rand((5, NDEV, 3), 13)
+    vm = vmap(pmap(lambda u: u * lax.psum(u, "i"), axis_name="i"))(xs)
+    close(vm, xs * xs.sum(axis=1, keepdims=True))

@@ -581,6 +581,62 @@ static void test_no_allocation_growth(void **state) {
   compiled_free(&c);
 }
 
+/* A sharded argument given as separate blocks (PutArray'd onto several
+ * devices): a pmap over its leading axis reads each member's part from its
+ * block (no gather); a program that also reads it whole refuses blocks. */
+static void test_argument_blocks(void **state) {
+  (void)state;
+  static const char text[] =
+      "graph f(%0: f32[4,3], %1: f32[3]) {\n"
+      "  %2 = pmap[axis_name=\"i\", axis_size=4, in_axes=[0, -1], out_axes=[0]] %0, %1 :"
+      " f32[4,3] {\n"
+      "    graph body(%0: f32[3], %1: f32[3]) {\n"
+      "      %2 = psum[axis_name=\"i\"] %0 : f32[3]\n"
+      "      %3 = mul %0, %1 : f32[3]\n"
+      "      %4 = add %2, %3 : f32[3]\n"
+      "      return %4\n"
+      "    }\n"
+      "  }\n"
+      "  return %2\n"
+      "}\n";
+  compiled c = compile_text(text);
+  assert_true(jet_program_arg_takes_blocks(c.prog, 0));
+  assert_false(jet_program_arg_takes_blocks(c.prog, 1)); /* unmapped: read whole */
+  float whole[12], w[3] = {0.5f, -1, 2};
+  fill(whole, 12, 7);
+  for (uint32_t nb = 1; nb <= 4; nb *= 2) { /* 1, 2 and 4 blocks */
+    float *blk[4];
+    for (uint32_t k = 0; k < nb; k++) {
+      blk[k] = malloc(sizeof whole / nb);
+      memcpy(blk[k], whole + k * (12 / nb), sizeof whole / nb);
+    }
+    jet_arg_blocks b[2] = {{nb, (void *const *)blk}, {0, NULL}};
+    jet_buf a[2] = {{c.src->value_types[0], NULL}, {c.src->value_types[1], w}};
+    jet_buf o[1];
+    ok(jet_program_run_blocks(c.prog, a, b, 2, NULL, o, NULL));
+    for (int m = 0; m < 4; m++)
+      for (int j = 0; j < 3; j++) {
+        float ps = 0;
+        for (int r = 0; r < 4; r++) ps += whole[r * 3 + j];
+        const float want = ps + whole[m * 3 + j] * w[j];
+        if (fabsf(((float *)o[0].data)[m * 3 + j] - want) > 1e-5f)
+          fail_msg("%u blocks: member %d [%d]", nb, m, j);
+      }
+    jet_mem_free(o[0].data);
+    for (uint32_t k = 0; k < nb; k++) free(blk[k]);
+  }
+  /* Blocks for the unmapped argument are refused. */
+  float *wb[1] = {w};
+  jet_arg_blocks bad[2] = {{0, NULL}, {1, (void *const *)wb}};
+  jet_buf a[2] = {{c.src->value_types[0], whole}, {c.src->value_types[1], NULL}};
+  jet_buf o[1];
+  jet_status st = jet_program_run_blocks(c.prog, a, bad, 2, NULL, o, NULL);
+  assert_int_equal(jet_status_code(st), JET_INVALID_ARGUMENT);
+  assert_non_null(strstr(jet_status_message(st), "the program reads it whole"));
+  jet_status_free(st);
+  compiled_free(&c);
+}
+
 static int teardown(void **state) {
   (void)state, jet_device_exec_global_shutdown();
   return 0;
@@ -595,6 +651,7 @@ int main(void) {
       cmocka_unit_test(test_member_error_aborts_others),
       cmocka_unit_test(test_concurrent_calls),
       cmocka_unit_test(test_no_allocation_growth),
+      cmocka_unit_test(test_argument_blocks),
   };
   return cmocka_run_group_tests(tests, NULL, teardown);
 }

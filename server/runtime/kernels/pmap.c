@@ -13,13 +13,22 @@
  * A member that fails aborts the communicator, so members waiting in (or
  * later entering) a collective return instead of hanging; all threads are
  * joined before returning. The error is the first failure's, prefixed
- * "pmap member R: ". Results are fresh allocations (jet_mem). */
+ * "pmap member R: ". Results are fresh allocations (jet_mem).
+ *
+ * Nested pmaps: run inside a member of another pmap, the outer bindings
+ * that the body's collectives use are split per inner member
+ * (jet_pmap_nest_*, runtime/pmap_nest.h, shared by both executors), so a collective over the outer name of member (i, j)
+ * spans the members (*, j), as in JAX; explicit devices on a pmap inside
+ * a pmap are UNIMPLEMENTED (JAX refuses them too). */
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "collective/comm.h"
+#include "device_exec.h"
+#include "pmap_nest.h"
 #include "kernels.h"
 #include "mem.h"
 
@@ -51,6 +60,7 @@ struct pmap_run {
   const jet_node *node;
   const jet_graph *body;
   jet_comm *comm;
+  jet_pmap_nest *nest; /* outer axes split per member (nested pmap), or NULL */
   uint32_t n, n_in, n_out;
   const int64_t *in_axes, *out_axes;
   member *m;
@@ -64,6 +74,7 @@ static void member_failed(pmap_run *p, uint32_t rank, jet_status st) {
   if (!p->first) {
     p->first = jet_status_annotate(st, "pmap member %" PRIu32 ": ", rank);
     jet_comm_abort(p->comm, p->first);
+    jet_pmap_nest_abort(p->nest, rank, p->first);
   } else {
     jet_status_free(st);
   }
@@ -176,8 +187,17 @@ jet_status jet__exec_pmap(const jet_node *node, const jet_buf *in, jet_buf *out,
   p.node = node;
   JET_RETURN_IF_ERROR(check_node(node, &p));
   const char *name = jet_node_attr(node, "axis_name")->u.s;
+  const jet_exec_axis *outer = ctl ? ctl->axes : NULL;
+  if (outer && jet_node_attr(node, "devices"))
+    return jet_status_make(JET_UNIMPLEMENTED,
+                           "pmap over '%s': Nested pmap with explicit devices argument.", name);
   jet_status st = jet_comm_create(NULL, p.n, &p.comm);
   if (st) return jet_status_annotate(st, "pmap: ");
+  st = jet_pmap_nest_begin(outer, p.body, name, p.n, ctl, &p.nest);
+  if (st) {
+    jet_comm_destroy(p.comm);
+    return jet_status_annotate(st, "pmap over '%s': ", name);
+  }
   p.m = calloc(p.n, sizeof *p.m);
   if (!p.m) st = jet_status_oom("pmap members");
   for (uint32_t r = 0; !st && r < p.n; r++) {
@@ -190,13 +210,14 @@ jet_status jet__exec_pmap(const jet_node *node, const jet_buf *in, jet_buf *out,
       st = jet_status_oom("pmap member buffers");
       break;
     }
-    m->axis = (jet_exec_axis){name, p.comm, r, p.n, ctl ? ctl->axes : NULL};
+    m->axis = (jet_exec_axis){name, p.comm, r, p.n, jet_pmap_nest_axes(p.nest, outer, r)};
     if (ctl) m->ctl = *ctl;
     m->ctl.axes = &m->axis;
     st = member_args(&p, in, m);
   }
   if (st) {
     free_members(&p);
+    jet_pmap_nest_end(p.nest);
     jet_comm_destroy(p.comm);
     return st;
   }
@@ -217,6 +238,7 @@ jet_status jet__exec_pmap(const jet_node *node, const jet_buf *in, jet_buf *out,
   st = p.first;
   if (!st) st = gather_results(&p, out);
   free_members(&p);
+  jet_pmap_nest_end(p.nest);
   jet_comm_destroy(p.comm);
   return st;
 }

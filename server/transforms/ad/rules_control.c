@@ -1,6 +1,7 @@
 /* Autodiff of the structured control-flow ops (cond, while, scan), as JAX
  * does it. The rules live by op in rules_cond.c, rules_while.c and
- * rules_scan.c; this file holds their shared helpers (rules_control.h).
+ * rules_scan.c (pmap's in rules_pmap.c); this file holds their shared
+ * helpers (rules_control.h).
  *
  * Every rule emits a new control node whose sub-graphs are built with the
  * building blocks jet_ad_emit_jvp / jet_ad_emit_vjp (ad.h) run on a new
@@ -188,18 +189,4 @@ bool jet__ctl_bwd_nz(jet_emit *e, const jet_graph *g, const bool *out_nz, bool *
   for (uint32_t p = 0; p < g->n_params; p++) in_nz[p] = need[p];
   free(need);
   return true;
-}
-
-/* pmap: UNIMPLEMENTED for now (JAX maps the body: jvp/transpose of the
- * per-member function). */
-void jet__jvp_PMAP(jet_emit *e, const jet_node *n, const jet_value *x, const jet_value *t,
-                   const jet_value *y, jet_value *ty) {
-  jet__jvp_zero(e, n, x, t, y, ty);
-  jet_emit_fail(e, jet_status_make(JET_UNIMPLEMENTED, "jvp of pmap is not implemented yet"));
-}
-
-void jet__vjp_PMAP(jet_emit *e, const jet_node *n, const jet_value *x, const jet_value *y,
-                   const jet_value *ct, jet_value *cx) {
-  jet__vjp_zero(e, n, x, y, ct, cx);
-  jet_emit_fail(e, jet_status_make(JET_UNIMPLEMENTED, "vjp of pmap is not implemented yet"));
 }

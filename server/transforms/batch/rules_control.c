@@ -278,15 +278,3 @@ void jet__batch_COND(jet_batch *b, const jet_node *n, const jet_value *x, const 
   else
     cond_batched_pred(b, n, x, bd, y, ybd);
 }
-
-/* pmap: UNIMPLEMENTED for now (JAX batches the body). */
-void jet__batch_PMAP(jet_batch *b, const jet_node *n, const jet_value *x, const int32_t *bd,
-                     jet_value *y, int32_t *ybd) {
-  (void)x;
-  (void)bd;
-  for (uint32_t j = 0; j < n->n_results; j++) {
-    y[j] = JET_EMIT_NONE;
-    ybd[j] = JET_NOT_BATCHED;
-  }
-  jet_emit_fail(&b->e, jet_status_make(JET_UNIMPLEMENTED, "vmap of pmap is not implemented yet"));
-}
