@@ -193,7 +193,7 @@ jet_status jet__rpc_compile(jet_call *c, jet_arena *a, const ProtobufCMessage *r
                                           (uint32_t)q->n_arg_types, &exe, &res);
   if (res.disk_note[0]) jet_log(JET_LOG_WARN, c->id, "%s", res.disk_note);
   JET_RETURN_IF_ERROR(st);
-  st = check_pmaps(devs, exe->graph);
+  st = check_pmaps(devs, exe->graph, NULL, 0);
   if (st) {
     jet_executable_release(exe);
     return st;
