@@ -12,9 +12,12 @@ PACKAGES=(
   libopenblas-dev             # dense linear algebra
   libcmocka-dev               # unit tests
   libxxhash-dev               # XXH3-128 content hash of graphs (cache keys)
+  libssl-dev openssl          # libcrypto SHA-256 of bearer tokens; openssl CLI makes test certificates
   libsleef-dev                # SLEEF vector math: transcendental functions of the fused kernels
   python3-numpy               # numerical references (tests/numpy); the Python client
   python3-pytest              # the Python client's test suite (tests/python)
+  chromium fonts-dejavu-core  # headless browser (and a font: apt skips Recommends) of the status page test
+  clang libclang-rt-14-dev    # libFuzzer targets (tests/fuzz): the compiler and its fuzzer/ASan runtimes
 )
 
 missing=()

@@ -12,6 +12,7 @@
  *       (all in cli_transform.c)
  *
  * Exit codes: 0 ok, 1 error (printed as "error: CODE: message"), 2 usage. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,8 @@
 #define EXIT_USAGE 2
 
 static const char usage_text[] =
-    "usage: jet [--address HOST:PORT] COMMAND [ARGS]\n"
+    "usage: jet [--address HOST:PORT] [--token-file FILE] [--tls-ca FILE]\n"
+    "           [--tls-cert FILE --tls-key FILE] COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
     "  devices              list the daemon's devices (id, kind, memory in use / limit,\n"
@@ -66,7 +68,9 @@ static const char usage_text[] =
     "       [--static-broadcasted-argnums 1]\n"
     "                       print the pmapped graph (one pmap node over the graph)\n"
     "\n"
-    "The address defaults to $JET_ADDRESS, then " JET_CLIENT_DEFAULT_ADDRESS ".\n";
+    "The address defaults to $JET_ADDRESS, then " JET_CLIENT_DEFAULT_ADDRESS ".\n"
+    "Security: --token-file FILE (first line = bearer token; or $JET_TOKEN), --tls-ca FILE\n"
+    "(server CA, PEM: TLS), --tls-cert/--tls-key FILE (client certificate for mutual TLS).\n";
 
 int jet__cli_usage_error(const char *msg) {
   fprintf(stderr, "jet: %s\n\n%s", msg, usage_text);
@@ -419,9 +423,62 @@ static int cmd_run(const char *address, int argc, char **argv) {
   return st ? jet__cli_report(st) : 0;
 }
 
+/* The global security options (--token-file, --tls-ca, --tls-cert,
+ * --tls-key, each "--opt FILE" or "--opt=FILE"): handed to every client
+ * libjet opens through the environment it reads (JET_TOKEN, JET_TLS_CA,
+ * JET_TLS_CERT, JET_TLS_KEY). Returns false when argv[*i] is none of them;
+ * else advances *i and sets *rc to 0 or a usage/error exit code. */
+static bool jet__cli_security_option(int argc, char **argv, int *i, int *rc) {
+  static const struct {
+    const char *opt, *env;
+  } opts[] = {{"--token-file", JET_TOKEN_ENV},
+              {"--tls-ca", JET_TLS_CA_ENV},
+              {"--tls-cert", JET_TLS_CERT_ENV},
+              {"--tls-key", JET_TLS_KEY_ENV}};
+  const char *arg = argv[*i];
+  for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++) {
+    size_t n = strlen(opts[k].opt);
+    if (strncmp(arg, opts[k].opt, n) != 0 || (arg[n] != '\0' && arg[n] != '=')) continue;
+    const char *file;
+    if (arg[n] == '=') {
+      file = arg + n + 1;
+      *i += 1;
+    } else {
+      if (*i + 1 >= argc) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "%s needs FILE", opts[k].opt);
+        *rc = jet__cli_usage_error(msg);
+        return true;
+      }
+      file = argv[*i + 1];
+      *i += 2;
+    }
+    *rc = 0;
+    if (strcmp(opts[k].env, JET_TOKEN_ENV) != 0) {
+      setenv(opts[k].env, file, 1);
+      return true;
+    }
+    /* The token itself: the file's first line, without its line end. */
+    FILE *f = fopen(file, "r");
+    char tok[4096];
+    if (!f || !fgets(tok, sizeof tok, f)) {
+      fprintf(stderr, "error: INVALID_ARGUMENT: --token-file %s: %s\n", file,
+              f ? "empty" : strerror(errno));
+      if (f) fclose(f);
+      *rc = 1;
+      return true;
+    }
+    fclose(f);
+    tok[strcspn(tok, "\r\n")] = '\0';
+    setenv(JET_TOKEN_ENV, tok, 1);
+    return true;
+  }
+  return false;
+}
+
 int main(int argc, char **argv) {
   const char *address = NULL;
-  int i = 1;
+  int i = 1, rc = 0;
   while (i < argc && argv[i][0] == '-' && argv[i][1] == '-') {
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       fputs(usage_text, stdout);
@@ -434,6 +491,8 @@ int main(int argc, char **argv) {
     } else if (strncmp(argv[i], "--address=", 10) == 0) {
       address = argv[i] + 10;
       i++;
+    } else if (jet__cli_security_option(argc, argv, &i, &rc)) {
+      if (rc) return rc;
     } else {
       char msg[256];
       snprintf(msg, sizeof msg, "unknown option '%s'", argv[i]);
@@ -475,7 +534,6 @@ int main(int argc, char **argv) {
   jet_client *c;
   jet_status st = jet_client_open(&o, &c);
   if (st) return jet__cli_report(st);
-  int rc;
   if (strcmp(cmd, "devices") == 0)
     rc = cmd_devices(c);
   else if (strcmp(cmd, "health") == 0)

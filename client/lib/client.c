@@ -73,6 +73,9 @@ static jet_status session_open(jet_client *c, const char *client_name, int64_t t
   grpc_op ops[5];
   memset(ops, 0, sizeof ops);
   ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+  grpc_metadata auth_md[1];
+  ops[0].data.send_initial_metadata.count = jet__auth_metadata(c, auth_md);
+  if (ops[0].data.send_initial_metadata.count) ops[0].data.send_initial_metadata.metadata = auth_md;
   ops[1].op = GRPC_OP_SEND_MESSAGE;
   ops[1].data.send_message.send_message = req_bb;
   ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
@@ -159,6 +162,7 @@ static void client_free(jet_client *c) {
   if (c->channel) grpc_channel_destroy(c->channel);
   free(c->address);
   free(c->session);
+  free(c->auth);
   free(c);
   grpc_shutdown();
 }
@@ -194,10 +198,22 @@ jet_status jet_client_open(const jet_client_options *opts, jet_client **out) {
   args[2].key = (char *)GRPC_ARG_PRIMARY_USER_AGENT_STRING;
   args[2].value.string = (char *)"libjet/" JET_VERSION;
   grpc_channel_args chargs = {3, args};
-  grpc_channel_credentials *cr = grpc_insecure_credentials_create();
-  if (!cr) {
+  const char *token = opts->token && opts->token[0] ? opts->token : getenv(JET_TOKEN_ENV);
+  if (token && token[0]) {
+    size_t tl = strlen(token);
+    c->auth = malloc(tl + 8);
+    if (!c->auth) {
+      client_free(c);
+      return jet_status_oom("client token");
+    }
+    memcpy(c->auth, "Bearer ", 7);
+    memcpy(c->auth + 7, token, tl + 1);
+  }
+  grpc_channel_credentials *cr = NULL;
+  jet_status cst = jet__channel_credentials(opts, &cr);
+  if (cst) {
     client_free(c);
-    return jet_status_oom("channel credentials");
+    return cst;
   }
   c->channel = grpc_channel_create(c->address, cr, &chargs);
   grpc_channel_credentials_release(cr);

@@ -45,6 +45,7 @@ struct jet_client {
   void *methods[JET__M_COUNT];
   char *address;
   char *session; /* "" when none */
+  char *auth;    /* "Bearer <token>", or NULL: sent on every call */
   _Atomic int64_t timeout_ms;
   /* The OpenSession stream, open for the client's life. */
   grpc_call *session_call;
@@ -78,7 +79,7 @@ typedef struct jet__rpc_call {
   jet__method method;
   grpc_call *call;
   grpc_completion_queue *cq;
-  grpc_metadata md; /* session metadata, when sent */
+  grpc_metadata md[2]; /* session and authorization metadata, when sent */
   grpc_metadata_array initial_md;
   grpc_metadata_array trailing_md;
   grpc_status_code status;
@@ -113,6 +114,14 @@ jet_status jet__rpc_finish(jet__rpc_call *call, jet_status local) JET_MUST_USE;
 jet_status jet__rpc_unary(jet_client *c, jet__method m, bool with_session,
                           const ProtobufCMessage *req, const ProtobufCMessageDescriptor *resp_desc,
                           jet_arena *arena, ProtobufCMessage **resp) JET_MUST_USE;
+
+/* Fills md[0..] with the client's authorization metadata (if any);
+ * returns how many entries it used (0 or 1). */
+size_t jet__auth_metadata(const jet_client *c, grpc_metadata *md);
+/* The channel credentials for opts (client_tls.c): insecure, or TLS from
+ * the PEM files; INVALID_ARGUMENT naming an option whose file is bad. */
+jet_status jet__channel_credentials(const jet_client_options *opts,
+                                    grpc_channel_credentials **out) JET_MUST_USE;
 
 /* The deadline for a new call of c. */
 gpr_timespec jet__deadline(const jet_client *c);

@@ -25,6 +25,23 @@ jet_status jet_ffi_client_open(const char *address, const char *client_name, int
   return jet_client_open(&o, out);
 }
 
+jet_status jet_ffi_client_open_ex(const char *address, const char *client_name, int64_t timeout_ms,
+                                  int64_t connect_timeout_ms, const char *token,
+                                  const char *tls_ca_file, const char *tls_cert_file,
+                                  const char *tls_key_file, jet_client **out) {
+  jet_client_options o;
+  memset(&o, 0, sizeof o);
+  o.address = address;
+  o.client_name = client_name;
+  o.timeout_ms = timeout_ms;
+  o.connect_timeout_ms = connect_timeout_ms;
+  o.token = token;
+  o.tls_ca_file = tls_ca_file;
+  o.tls_cert_file = tls_cert_file;
+  o.tls_key_file = tls_key_file;
+  return jet_client_open(&o, out);
+}
+
 jet_status jet_ffi_devices_text(jet_client *c, char **out) {
   if (!c || !out) return jet_status_make(JET_INVALID_ARGUMENT, "jet_ffi_devices_text: NULL argument");
   *out = NULL;

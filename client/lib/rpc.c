@@ -67,12 +67,13 @@ jet_status jet__rpc_start(jet_client *c, jet__method m, bool with_session, jet__
   grpc_op op[1];
   memset(op, 0, sizeof op);
   op[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+  size_t n_md = jet__auth_metadata(c, call->md);
   if (with_session && c->session && c->session[0]) {
-    call->md.key = grpc_slice_from_static_string(JET_SESSION_METADATA_KEY);
-    call->md.value = grpc_slice_from_static_string(c->session);
-    op[0].data.send_initial_metadata.count = 1;
-    op[0].data.send_initial_metadata.metadata = &call->md;
+    call->md[n_md].key = grpc_slice_from_static_string(JET_SESSION_METADATA_KEY);
+    call->md[n_md++].value = grpc_slice_from_static_string(c->session);
   }
+  op[0].data.send_initial_metadata.count = n_md;
+  op[0].data.send_initial_metadata.metadata = n_md ? call->md : NULL;
   /* A failure here shows up in the status read by jet__rpc_finish. */
   (void)run_batch(call, op, 1);
   return NULL;

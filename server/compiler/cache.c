@@ -9,6 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define GRANT_BUCKETS 1024
+
+typedef struct grant {
+  struct grant *next;
+  char id[JET_EXECUTABLE_ID_HEX + 1];
+  char tenant[]; /* NUL-terminated */
+} grant;
+
 typedef struct entry {
   struct entry *hnext;       /* hash chain */
   struct entry *prev, *next; /* LRU list: head = most recent */
@@ -24,6 +32,9 @@ struct jet_cache {
   entry *head, *tail;
   jet_cache_stats st; /* memory counters; disk figures come from disk */
   jet_disk_cache *disk;
+  /* Which tenants compiled which ids (jet_cache_grant): kept apart from the
+   * entries so that an eviction does not hide an id from its tenants. */
+  struct grant *grants[GRANT_BUCKETS];
 };
 
 jet_status jet_executable_create(const char *id, jet_graph *graph, jet_executable **out) {
@@ -116,6 +127,12 @@ void jet_cache_destroy(jet_cache *c) {
     n = e->next;
     jet_executable_release(e->exe);
     free(e);
+  }
+  for (size_t b = 0; b < GRANT_BUCKETS; b++) {
+    for (grant *g = c->grants[b], *n; g; g = n) {
+      n = g->next;
+      free(g);
+    }
   }
   free(c->buckets);
   pthread_mutex_destroy(&c->mu);
@@ -246,4 +263,39 @@ void jet_cache_get_stats(jet_cache *c, jet_cache_stats *out) {
     out->disk_evictions = d.evictions;
     out->disk_write_errors = d.write_errors;
   }
+}
+
+/* ---- tenants of ids -------------------------------------------------------- */
+
+static grant **find_grant(jet_cache *c, const char *id, const char *tenant) {
+  grant **pp = &c->grants[hash_id(id) & (GRANT_BUCKETS - 1)];
+  while (*pp && (strcmp((*pp)->id, id) != 0 || strcmp((*pp)->tenant, tenant) != 0))
+    pp = &(*pp)->next;
+  return pp;
+}
+
+jet_status jet_cache_grant(jet_cache *c, const char *id, const char *tenant) {
+  size_t tl = strlen(tenant);
+  pthread_mutex_lock(&c->mu);
+  grant **pp = find_grant(c, id, tenant);
+  if (!*pp) {
+    grant *g = malloc(sizeof(*g) + tl + 1);
+    if (!g) {
+      pthread_mutex_unlock(&c->mu);
+      return jet_status_oom("executable tenant");
+    }
+    g->next = NULL;
+    snprintf(g->id, sizeof(g->id), "%s", id);
+    memcpy(g->tenant, tenant, tl + 1);
+    *pp = g;
+  }
+  pthread_mutex_unlock(&c->mu);
+  return NULL;
+}
+
+bool jet_cache_granted(jet_cache *c, const char *id, const char *tenant) {
+  pthread_mutex_lock(&c->mu);
+  bool ok = *find_grant(c, id, tenant) != NULL;
+  pthread_mutex_unlock(&c->mu);
+  return ok;
 }

@@ -112,4 +112,13 @@ void jet_cache_note_disk_hit(jet_cache *c);
 void jet_cache_note_compile_time(jet_cache *c, uint64_t us);
 void jet_cache_get_stats(jet_cache *c, jet_cache_stats *out);
 
+/* Tenants (wire/auth.h): the cache itself is shared and content-addressed,
+ * but with a tokens file an executable id is visible only to the tenants
+ * that compiled it in this daemon's life. jet_cache_grant records that
+ * `tenant` compiled `id` (kept across evictions; an id the daemon loads
+ * from disk after a restart must be compiled again by each tenant);
+ * jet_cache_granted asks. */
+jet_status jet_cache_grant(jet_cache *c, const char *id, const char *tenant) JET_MUST_USE;
+bool jet_cache_granted(jet_cache *c, const char *id, const char *tenant);
+
 #endif

@@ -95,8 +95,8 @@ static jet_status pmap_fields(const jet_node *n, jet_control *c) {
                            (unsigned long long)span, JET_MAX_PMAP_SPAN);
   if (dv && span > 1)
     return jet_status_make(JET_UNIMPLEMENTED,
-                           "lowering pmap: explicit devices on a pmap whose body holds a pmap "
-                           "(nested pmap) is not implemented");
+                           "lowering pmap: explicit devices on a pmap whose body holds a pmap: "
+                           "Nested pmap with explicit devices argument.");
   c->devices = malloc(c->n_members * sizeof *c->devices);
   c->in_axes = malloc((c->n_args + c->n_outs + 1) * sizeof *c->in_axes);
   c->arg_slice = malloc(2 * (c->n_args + c->n_outs + 1) * sizeof *c->arg_slice);

@@ -27,7 +27,17 @@ const char jet_config_default_text[] =
     "cache-dir-bytes = 1G\n"
     "max-nodes = 1000000\n"
     "max-execute-ms = 0\n"
-    "shutdown-grace-ms = 30000\n";
+    "shutdown-grace-ms = 30000\n"
+    "tls-cert =\n"
+    "tls-key =\n"
+    "tls-client-ca =\n"
+    "tokens-file =\n"
+    "metrics-listen =\n"
+    "log-format = text\n"
+    "tenant-memory = 0\n"
+    "tenant-arrays = 0\n"
+    "tenant-executions = 0\n"
+    "tenant-request-bytes = 0\n";
 
 const char jet_config_usage[] =
     "usage: jetd [options]\n"
@@ -56,6 +66,22 @@ const char jet_config_usage[] =
     "  --shutdown-grace-ms MS        after SIGTERM, how long calls in flight may finish\n"
     "                                before they are cancelled; 0 = wait for them\n"
     "                                (default 30000)\n"
+    "  --tls-cert FILE --tls-key FILE  serve TLS with this certificate chain and key (PEM)\n"
+    "  --tls-client-ca FILE          mutual TLS: clients must present a certificate signed\n"
+    "                                by this CA\n"
+    "  --tokens-file FILE            bearer tokens (stored hashed) of each tenant; re-read on\n"
+    "                                SIGHUP. Listening beyond loopback needs TLS and tokens\n"
+    "  --metrics-listen HOST:PORT    loopback HTTP port for /metrics (Prometheus) and the\n"
+    "                                status page (default: off)\n"
+    "  --log-format text|json        log lines as text (default) or JSON objects\n"
+    "  --tenant-memory BYTES         bytes of live arrays one tenant may keep, K/M/G;\n"
+    "                                0 = no limit (default)\n"
+    "  --tenant-arrays N             live arrays one tenant may keep (0 = no limit)\n"
+    "  --tenant-executions N         concurrent Executes of one tenant, running and\n"
+    "                                queued (0 = no limit)\n"
+    "  --tenant-request-bytes BYTES  largest request of one tenant, a PutArray counts the\n"
+    "                                whole array (<= max-request-bytes; 0 = no limit)\n"
+    "  --tenant.NAME.memory|arrays|executions|request-bytes V   the same for tenant NAME\n"
     "  --help, --version\n";
 
 jet_status jet_config_parse_bytes(const char *key, const char *value, uint64_t *out) {
@@ -169,7 +195,11 @@ jet_status jet_config_set(jet_config *c, const char *key, const char *value) {
     JET_RETURN_IF_ERROR(parse_uint(key, value, 0, (uint64_t)1 << 40, &v));
     c->shutdown_grace_ms = v;
   } else {
-    return jet_status_make(JET_INVALID_ARGUMENT, "unknown key '%.64s'", key);
+    bool handled = false;
+    JET_RETURN_IF_ERROR(jet__config_set_security(&c->security, key, value, &handled));
+    if (!handled) JET_RETURN_IF_ERROR(jet__config_set_observe(&c->observe, key, value, &handled));
+    if (!handled) JET_RETURN_IF_ERROR(jet__config_set_tenants(&c->tenants, key, value, &handled));
+    if (!handled) return jet_status_make(JET_INVALID_ARGUMENT, "unknown key '%.64s'", key);
   }
   return NULL;
 }

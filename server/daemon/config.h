@@ -30,6 +30,10 @@
  *                      flight this long are cancelled (CANCELLED; a loop
  *                      stops at its next iteration); 0 = wait for them
  *                      (a second signal cancels them at once); 30000
+ *   tls-cert, tls-key, tls-client-ca, tokens-file   see config_security.h
+ *   metrics-listen, log-format                      see config_observe.h
+ *   tenant-memory, tenant-arrays, tenant-executions, tenant-request-bytes,
+ *   tenant.NAME.FIELD                               see config_tenants.h
  *
  * An unknown key or a bad value is an error naming the source, line and
  * key; jetd prints it and exits with status 2. */
@@ -39,6 +43,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "daemon/config_observe.h"
+#include "daemon/config_security.h"
+#include "daemon/config_tenants.h"
 #include "daemon/log.h"
 #include "jet/status.h"
 
@@ -60,6 +67,9 @@ typedef struct jet_config {
   uint64_t max_nodes;
   uint64_t max_execute_ms; /* 0 = no server-side bound */
   uint64_t shutdown_grace_ms; /* 0 = wait for calls in flight */
+  jet_config_security security;
+  jet_config_observe observe;
+  jet_config_tenants tenants;
 } jet_config;
 
 /* The compiled-in defaults (parsed from the embedded default config). */

@@ -31,6 +31,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   jet_log_set_level(cfg.log_level);
+  jet_log_set_json(cfg.observe.log_format == JET_LOG_JSON);
   /* A client that vanishes must not kill the daemon through a write. */
   signal(SIGPIPE, SIG_IGN);
   if (cfg.workers == 0) {

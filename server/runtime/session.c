@@ -12,6 +12,7 @@ typedef struct entry {
   struct entry *next;
   char token[JET_TOKEN_HEX + 1];
   char *client_name;
+  char *tenant;
 } entry;
 
 struct jet_sessions {
@@ -58,6 +59,7 @@ void jet_sessions_destroy(jet_sessions *s) {
     for (entry *e = s->buckets[b], *n; e; e = n) {
       n = e->next;
       free(e->client_name);
+      free(e->tenant);
       free(e);
     }
   }
@@ -67,16 +69,25 @@ void jet_sessions_destroy(jet_sessions *s) {
 
 jet_status jet_sessions_open(jet_sessions *s, const char *client_name,
                              char token_out[JET_TOKEN_HEX + 1]) {
+  return jet_sessions_open_tenant(s, client_name, NULL, token_out);
+}
+
+jet_status jet_sessions_open_tenant(jet_sessions *s, const char *client_name, const char *tenant,
+                                    char token_out[JET_TOKEN_HEX + 1]) {
   entry *e = calloc(1, sizeof(*e));
   if (!e) return jet_status_oom("session");
   e->client_name = strdup(client_name ? client_name : "");
-  if (!e->client_name) {
+  e->tenant = strdup(tenant ? tenant : "default");
+  if (!e->client_name || !e->tenant) {
+    free(e->client_name);
+    free(e->tenant);
     free(e);
     return jet_status_oom("session client name");
   }
   jet_status st = jet_token_new(e->token);
   if (st) {
     free(e->client_name);
+    free(e->tenant);
     free(e);
     return st;
   }
@@ -109,6 +120,19 @@ jet_status jet_sessions_check(jet_sessions *s, const char *token) {
   return jet_status_make(JET_FAILED_PRECONDITION, "session '%.64s' is not open", token ? token : "");
 }
 
+jet_status jet_sessions_check_tenant(jet_sessions *s, const char *token, const char *tenant) {
+  if (!tenant) tenant = "default";
+  bool ok = false;
+  if (token) {
+    pthread_mutex_lock(&s->mu);
+    entry *e = *find(s, token);
+    ok = e && strcmp(e->tenant, tenant) == 0;
+    pthread_mutex_unlock(&s->mu);
+  }
+  if (ok) return NULL;
+  return jet_status_make(JET_FAILED_PRECONDITION, "session '%.64s' is not open", token ? token : "");
+}
+
 void jet_sessions_close(jet_sessions *s, const char *token) {
   pthread_mutex_lock(&s->mu);
   entry **pp = find(s, token);
@@ -120,6 +144,7 @@ void jet_sessions_close(jet_sessions *s, const char *token) {
   pthread_mutex_unlock(&s->mu);
   if (e) {
     free(e->client_name);
+    free(e->tenant);
     free(e);
   }
 }

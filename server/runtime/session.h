@@ -29,7 +29,16 @@ void jet_sessions_destroy(jet_sessions *s);
 /* Opens a session; client_name (may be NULL) is kept for logs. */
 jet_status jet_sessions_open(jet_sessions *s, const char *client_name,
                              char token_out[JET_TOKEN_HEX + 1]) JET_MUST_USE;
+/* The same for a tenant (wire/auth.h; NULL = "default"): the session
+ * belongs to it, and other tenants see it as not open. */
+jet_status jet_sessions_open_tenant(jet_sessions *s, const char *client_name, const char *tenant,
+                                    char token_out[JET_TOKEN_HEX + 1]) JET_MUST_USE;
 bool jet_sessions_is_open(jet_sessions *s, const char *token);
+/* FAILED_PRECONDITION "session 'TOKEN' is not open" unless token is open
+ * and owned by tenant (NULL = "default"): the same answer as for an unknown
+ * token, so a tenant learns nothing of another's sessions. */
+jet_status jet_sessions_check_tenant(jet_sessions *s, const char *token,
+                                     const char *tenant) JET_MUST_USE;
 /* FAILED_PRECONDITION "session 'TOKEN' is not open" unless token is open. */
 jet_status jet_sessions_check(jet_sessions *s, const char *token) JET_MUST_USE;
 /* Closes a session (no-op when it is not open). The caller frees its

@@ -6,13 +6,22 @@
 #include <string.h>
 
 #include "mem.h"
+#include "runtime/tenants.h"
 
 typedef struct entry {
   struct entry *next;
   char id[JET_TOKEN_HEX + 1];
   char session[JET_TOKEN_HEX + 1];
   jet_buffer *array;
+  jet_tenant *tenant; /* charged for array->nbytes (NULL = none) */
 } entry;
+
+/* Frees a removed entry: its reference and its tenant charge. */
+static void entry_free(entry *e) {
+  jet_tenant_release(e->tenant, e->array->nbytes, 1);
+  jet_buffer_release(e->array);
+  free(e);
+}
 
 struct jet_store {
   pthread_mutex_t mu;
@@ -50,8 +59,7 @@ void jet_store_destroy(jet_store *s) {
   for (size_t b = 0; b < s->nbuckets; b++) {
     for (entry *e = s->buckets[b], *n; e; e = n) {
       n = e->next;
-      jet_buffer_release(e->array);
-      free(e);
+      entry_free(e);
     }
   }
   free(s->buckets);
@@ -289,6 +297,11 @@ static entry **find(jet_store *s, const char *id) {
 
 jet_status jet_store_insert(jet_store *s, const char *session, jet_buffer *a,
                             char id_out[JET_TOKEN_HEX + 1]) {
+  return jet_store_insert_tenant(s, session, NULL, a, id_out);
+}
+
+jet_status jet_store_insert_tenant(jet_store *s, const char *session, jet_tenant *tenant,
+                                   jet_buffer *a, char id_out[JET_TOKEN_HEX + 1]) {
   if (!session || strlen(session) != JET_TOKEN_HEX)
     return jet_status_make(JET_FAILED_PRECONDITION, "session '%.64s' is not open",
                            session ? session : "");
@@ -300,6 +313,12 @@ jet_status jet_store_insert(jet_store *s, const char *session, jet_buffer *a,
     return st;
   }
   memcpy(e->session, session, JET_TOKEN_HEX + 1);
+  st = jet_tenant_charge(tenant, a->nbytes, 1);
+  if (st) {
+    free(e);
+    return st;
+  }
+  e->tenant = tenant;
   e->array = jet_buffer_retain(a);
   pthread_mutex_lock(&s->mu);
   st = jet_sessions_check(s->sessions, session);
@@ -312,8 +331,7 @@ jet_status jet_store_insert(jet_store *s, const char *session, jet_buffer *a,
   }
   pthread_mutex_unlock(&s->mu);
   if (st) {
-    jet_buffer_release(e->array);
-    free(e);
+    entry_free(e);
     return st;
   }
   memcpy(id_out, e->id, JET_TOKEN_HEX + 1);
@@ -369,8 +387,7 @@ jet_status jet_store_delete(jet_store *s, const char *session, const char *const
   pthread_mutex_unlock(&s->mu);
   for (entry *e = dead, *nx; e; e = nx) {
     nx = e->next;
-    jet_buffer_release(e->array);
-    free(e);
+    entry_free(e);
   }
   *deleted = n;
   return NULL;
@@ -398,8 +415,7 @@ uint32_t jet_store_free_session(jet_store *s, const char *session) {
   pthread_mutex_unlock(&s->mu);
   for (entry *e = dead, *nx; e; e = nx) {
     nx = e->next;
-    jet_buffer_release(e->array);
-    free(e);
+    entry_free(e);
   }
   return n;
 }

@@ -99,6 +99,13 @@ void jet_buffer_release(jet_buffer *a);
  * its own reference). FAILED_PRECONDITION when the session is not open. */
 jet_status jet_store_insert(jet_store *s, const char *session, jet_buffer *a,
                             char id_out[JET_TOKEN_HEX + 1]) JET_MUST_USE;
+/* The same, charging the array (one array, its nbytes, sharded blocks
+ * included) to tenant account `tenant` (runtime/tenants.h; NULL = no
+ * charge) until the handle is removed: RESOURCE_EXHAUSTED naming the
+ * tenant's limit, and nothing inserted, when that is over its quota. */
+struct jet_tenant;
+jet_status jet_store_insert_tenant(jet_store *s, const char *session, struct jet_tenant *tenant,
+                                   jet_buffer *a, char id_out[JET_TOKEN_HEX + 1]) JET_MUST_USE;
 
 /* Finds the array of handle `id` owned by `session` and returns a new
  * reference. NOT_FOUND "FIELD: array handle 'ID' not found" otherwise. */

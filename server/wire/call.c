@@ -1,13 +1,17 @@
 /* Call operations: batches, refcounting, finishing, pool jobs. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "daemon/log.h"
 #include "jet/limits.h"
 #include "jet/protoconv.h"
 #include "jet/rpc_codec.h"
+#include "observe/observe.h"
 #include "runtime/mem.h"
+#include "wire/auth.h"
 #include "wire/call.h"
+#include "wire/sched.h"
 
 void jet__call_ref(jet_call *c) { c->refs++; }
 
@@ -143,6 +147,8 @@ void jet__call_finish_bb(jet_call *c, jet_status st, grpc_byte_buffer *bb) {
   }
   if (c->method && st) atomic_fetch_add(&c->method->errors, 1);
   log_finish(c, st);
+  jet_observe_request(c->method ? c->method->name : "unknown", jet_status_code(st),
+                      jet_now_ns() - c->start_ns);
   grpc_slice_unref(c->status_details);
   c->status_details = grpc_slice_from_copied_string(jet_status_message(st));
   grpc_op ops[3];
@@ -214,8 +220,44 @@ jet_status jet__call_session(jet_call *c, const char **token) {
                            "%s needs a session: send the token from OpenSession in the '%s' "
                            "request metadata",
                            what, JET_SESSION_METADATA_KEY);
-  JET_RETURN_IF_ERROR(jet_sessions_check(c->ctx->sessions, c->session));
+  /* Another tenant's session is answered exactly like an unknown one. */
+  JET_RETURN_IF_ERROR(jet_sessions_check_tenant(c->ctx->sessions, c->session,
+                                                c->tenant ? c->tenant : JET_TENANT_DEFAULT));
   *token = c->session;
+  return NULL;
+}
+
+void jet_wire_set_auth(jet_wire *w, struct jet_auth *auth) { w->auth = auth; }
+
+jet_status jet__call_authenticate(jet_call *c) {
+  c->tenant = JET_TENANT_DEFAULT;
+  jet_auth *auth = c->w->auth;
+  if (!auth) return NULL;
+  /* Health probes carry no token. */
+  if (c->method && strncmp(c->method->path, "/grpc.health.v1.Health/", 23) == 0) return NULL;
+  const char *what = c->method ? c->method->name : "this call";
+  const grpc_slice *v = NULL;
+  for (size_t i = 0; i < c->md.count; i++)
+    if (grpc_slice_str_cmp(c->md.metadata[i].key, JET_AUTH_METADATA_KEY) == 0)
+      v = &c->md.metadata[i].value;
+  if (!v)
+    return jet_status_make(JET_UNAUTHENTICATED,
+                           "%s: no bearer token: this jetd needs '%s: Bearer <token>' metadata "
+                           "(jet --token-file, JET_TOKEN, or the client's token option)",
+                           what, JET_AUTH_METADATA_KEY);
+  const char *p = (const char *)GRPC_SLICE_START_PTR(*v);
+  size_t n = GRPC_SLICE_LENGTH(*v);
+  if (n < 7 || strncasecmp(p, "Bearer ", 7) != 0)
+    return jet_status_make(JET_UNAUTHENTICATED,
+                           "%s: the '%s' metadata is not of the form 'Bearer <token>'", what,
+                           JET_AUTH_METADATA_KEY);
+  p += 7;
+  n -= 7;
+  const char *tenant = n ? jet_auth_lookup(auth, p, n) : NULL;
+  if (!tenant)
+    return jet_status_make(JET_UNAUTHENTICATED,
+                           "%s: the bearer token is not valid (unknown or revoked)", what);
+  c->tenant = tenant;
   return NULL;
 }
 
@@ -241,13 +283,17 @@ jet_status jet__call_defer_mem(jet_call *c, jet_arena *arena, void *p) {
 
 jet_status jet__call_unpack(jet_call *c, grpc_byte_buffer *bb, jet_arena *arena,
                             const ProtobufCMessageDescriptor *d, ProtobufCMessage **out) {
-  (void)c;
+  /* The tenant's request-bytes quota (runtime/tenants.h); streams check
+   * what they carry in whole (PutArray: the array, rpc_arrays.c). */
+  if (bb && c->ctx && c->ctx->tenants && c->method && c->method->kind != JET_METHOD_STREAM)
+    JET_RETURN_IF_ERROR(jet_tenant_check_request(jet_tenants_get(c->ctx->tenants, c->tenant),
+                                                 grpc_byte_buffer_length(bb)));
   return jet_rpc_unpack(bb, d, arena, out);
 }
 
 /* Unary methods: unpack, handle, pack; then the reply goes out from the loop
  * thread. */
-static void unary_run(jet_call *c) {
+void jet__unary_run(jet_call *c) {
   jet_arena *arena = jet_arena_create(16384);
   ProtobufCMessage *req = NULL, *resp = NULL;
   jet_status st = arena ? NULL : jet_status_oom("request arena");
@@ -264,7 +310,7 @@ static void unary_run(jet_call *c) {
   c->work_status = st;
 }
 
-static void unary_after(jet_call *c) {
+void jet__unary_after(jet_call *c) {
   jet_status st = c->work_status;
   grpc_byte_buffer *bb = c->work_bb;
   c->work_status = NULL;
@@ -273,10 +319,12 @@ static void unary_after(jet_call *c) {
 }
 
 void jet__unary_start(jet_call *c) {
-  if (c->method->kind == JET_METHOD_POOL) {
-    jet__call_queue_work(c, unary_run, unary_after);
+  if (c->method->unary == jet__rpc_execute) {
+    jet__sched_execute(c); /* per-tenant fair queues (wire/sched.h) */
+  } else if (c->method->kind == JET_METHOD_POOL) {
+    jet__call_queue_work(c, jet__unary_run, jet__unary_after);
   } else {
-    unary_run(c);
-    unary_after(c);
+    jet__unary_run(c);
+    jet__unary_after(c);
   }
 }

@@ -93,6 +93,9 @@ struct jet_call {
   grpc_byte_buffer *payload;
   bool has_session;
   char session[65]; /* the "jet-session" metadata value (truncated) */
+  /* The tenant the call acts for (wire/auth.h): "default" without a tokens
+   * file; set by jet__call_authenticate before any handler runs. */
+  const char *tenant;
   int refs;
   bool finished, md_sent, closed;
   int close_cancelled;
@@ -138,6 +141,8 @@ struct jet_wire {
   uint64_t next_id;
   bool shutting_down, shutdown_notified, cq_shutdown, stopped;
   jet_tag t_shutdown;
+  struct jet_auth *auth; /* NULL = no tokens file (jet_wire_set_auth) */
+  struct jet_sched *sched; /* Executes' fair queues (wire/sched.h), made on first use */
   void (*on_stopped)(void *arg);
   void *stopped_arg;
 };
@@ -163,6 +168,10 @@ void jet__call_queue_work(jet_call *c, void (*work_fn)(jet_call *c),
 /* The session the call is bound to: FAILED_PRECONDITION naming the missing
  * "jet-session" metadata (what = the method) or the closed session. */
 jet_status jet__call_session(jet_call *c, const char **token) JET_MUST_USE;
+/* Sets c->tenant from the "authorization: Bearer <token>" metadata when
+ * the server has a tokens table; UNAUTHENTICATED naming what is wrong (never
+ * the token) otherwise. grpc.health.v1 Check needs no token. */
+jet_status jet__call_authenticate(jet_call *c) JET_MUST_USE;
 /* The call's deadline as CLOCK_MONOTONIC ns (0 = none). */
 int64_t jet__call_deadline_ns(const jet_call *c);
 /* Asks that `p` (jet_mem) be freed after the unary reply is packed. */
@@ -193,6 +202,7 @@ jet_status jet__rpc_transform_graph(jet_call *c, jet_arena *a, const ProtobufCMe
 void jet__rpc_open_session(jet_call *c);
 void jet__rpc_put_array(jet_call *c);
 void jet__rpc_get_array(jet_call *c);
+void jet__rpc_health_watch(jet_call *c);
 
 /* Server internals used by calls. */
 void jet__wire_call_freed(jet_wire *w, jet_call *c);

@@ -23,7 +23,8 @@ jet_status jet_ctx_init(jet_ctx *ctx, const jet_config *cfg) {
       .disk_dir = cfg->cache_dir,
       .disk_max_bytes = cfg->cache_dir_bytes ? cfg->cache_dir_bytes : UINT64_MAX,
   };
-  jet_status st = jet_cache_open(&co, &ctx->cache);
+  jet_status st = jet_tenants_create(&cfg->tenants, cfg->max_request_bytes, &ctx->tenants);
+  if (!st) st = jet_cache_open(&co, &ctx->cache);
   if (st) {
     jet_ctx_destroy(ctx);
     return st;
@@ -36,7 +37,8 @@ jet_status jet_ctx_init(jet_ctx *ctx, const jet_config *cfg) {
             (unsigned long long)cs.disk_bytes);
   }
   if (ctx->devices && ctx->sessions) ctx->store = jet_store_create(ctx->devices, ctx->sessions);
-  if (!ctx->devices || !ctx->sessions || !ctx->cache || !ctx->store) {
+  if (!ctx->devices || !ctx->sessions || !ctx->cache || !ctx->store ||
+      !ctx->tenants) {
     jet_ctx_destroy(ctx);
     return jet_status_oom("daemon state");
   }
@@ -48,6 +50,8 @@ void jet_ctx_destroy(jet_ctx *ctx) {
   jet_cache_destroy(ctx->cache);
   jet_sessions_destroy(ctx->sessions);
   jet_devices_destroy(ctx->devices);
+  jet_tenants_destroy(ctx->tenants);
+  ctx->tenants = NULL;
   ctx->store = NULL;
   ctx->cache = NULL;
   ctx->sessions = NULL;

@@ -13,6 +13,7 @@
 #include "runtime/device.h"
 #include "runtime/session.h"
 #include "runtime/store.h"
+#include "runtime/tenants.h"
 
 typedef struct jet_ctx {
   jet_config cfg;
@@ -20,6 +21,7 @@ typedef struct jet_ctx {
   jet_sessions *sessions;
   jet_store *store;
   jet_cache *cache;
+  jet_tenants *tenants;            /* per-tenant quotas (runtime/tenants.h) */
   int64_t start_ns;               /* CLOCK_MONOTONIC at start-up */
   atomic_uint_fast64_t executions; /* Execute runs that completed */
   atomic_uint_fast64_t in_flight;  /* Compile/Execute jobs queued or running */

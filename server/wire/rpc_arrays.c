@@ -39,6 +39,13 @@ static jet_status put_first(jet_call *c, put_state *s, const Jet__V1__PutArrayCh
                            "chunk 0: type is missing (the first chunk must carry it)");
   jet_type t;
   JET_RETURN_IF_ERROR(jet_type_from_proto(ch->type, "type", &t));
+  /* Tenant quotas (runtime/tenants.h) before anything is allocated: the
+   * whole array counts as the request; the charge itself is taken when
+   * the handle is inserted (put_end). */
+  jet_tenant *acct = jet_tenants_get(c->ctx->tenants, c->tenant);
+  if (!acct) return jet_status_oom("tenant account");
+  JET_RETURN_IF_ERROR(jet_tenant_check_request(acct, jet_type_nbytes(&t)));
+  JET_RETURN_IF_ERROR(jet_tenant_check(acct, jet_type_nbytes(&t), 1));
   if (ch->n_shard_devices) {
     if (ch->device)
       return jet_status_make(JET_INVALID_ARGUMENT,
@@ -91,7 +98,9 @@ static void put_end(jet_call *c, put_state *s) {
     return;
   }
   char id[JET_TOKEN_HEX + 1];
-  jet_status st = jet_store_insert(c->ctx->store, s->session, s->array, id);
+  jet_tenant *acct = jet_tenants_get(c->ctx->tenants, c->tenant);
+  jet_status st = acct ? jet_store_insert_tenant(c->ctx->store, s->session, acct, s->array, id)
+                       : jet_status_oom("tenant account");
   jet_arena *arena = st ? NULL : jet_arena_create(1024);
   if (!st && !arena) st = jet_status_oom("reply arena");
   Jet__V1__PutArrayResponse r = JET__V1__PUT_ARRAY_RESPONSE__INIT;

@@ -24,6 +24,7 @@
 #include "daemon/log.h"
 #include "jet/protoconv.h"
 #include "jet/v1/jet.pb-c.h"
+#include "observe/observe.h"
 #include "wire/call.h"
 #include "wire/graph_request.h"
 
@@ -193,11 +194,14 @@ jet_status jet__rpc_compile(jet_call *c, jet_arena *a, const ProtobufCMessage *r
                                           (uint32_t)q->n_arg_types, &exe, &res);
   if (res.disk_note[0]) jet_log(JET_LOG_WARN, c->id, "%s", res.disk_note);
   JET_RETURN_IF_ERROR(st);
-  st = check_pmaps(devs, exe->graph, NULL, 0);
+  /* With tokens, Execute of this id is allowed to the tenants that compiled it. */
+  st = c->w->auth ? jet_cache_grant(c->ctx->cache, exe->id, c->tenant) : NULL;
+  if (!st) st = check_pmaps(devs, exe->graph, NULL, 0);
   if (st) {
     jet_executable_release(exe);
     return st;
   }
+  if (res.source == JET_COMPILE_COMPILED) jet_observe_compile(res.compile_us);
   if (res.source != JET_COMPILE_MEMORY) {
     char wrote[64] = "";
     if (res.disk_write_us)

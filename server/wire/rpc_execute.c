@@ -183,7 +183,11 @@ static jet_status build_reply(jet_call *c, jet_arena *a, exec_job *j, Jet__V1__E
       if (st) { st = jet_status_annotate(st, "output %u: ", i); break; }
       o->data = NULL; /* owned by arr now */
       st = jet__placement_to_proto(arr, a, pl);
-      if (!st) st = jet_store_insert(c->ctx->store, j->session, arr, id);
+      if (!st) {
+        jet_tenant *acct = jet_tenants_get(c->ctx->tenants, c->tenant);
+        st = acct ? jet_store_insert_tenant(c->ctx->store, j->session, acct, arr, id)
+                  : jet_status_oom("tenant account");
+      }
       jet_buffer_release(arr);
       if (st) break;
       res[i].placement = pl;
@@ -257,7 +261,10 @@ jet_status jet__rpc_execute(jet_call *c, jet_arena *a, const ProtobufCMessage *r
   const char *eid = q->executable_id ? q->executable_id : "";
   /* The memory cache, else the disk cache (an id compiled before a
    * restart, or evicted since). */
-  j.exe = jet_compiler_find(c->ctx->cache, eid, NULL, 0);
+  /* With tokens, an id is visible only to the tenants that compiled it
+   * (compiler/cache.h): to the others it is unknown. */
+  bool visible = !c->w->auth || jet_cache_granted(c->ctx->cache, eid, c->tenant);
+  j.exe = visible ? jet_compiler_find(c->ctx->cache, eid, NULL, 0) : NULL;
   if (!j.exe)
     return jet_status_make(JET_NOT_FOUND, "executable_id: executable '%.64s' not found (compile it first)",
                            eid);

@@ -47,7 +47,7 @@ void jet__rpc_open_session(jet_call *c) {
   if (!st && !s) st = jet_status_oom("session");
   if (!st) {
     const Jet__V1__OpenSessionRequest *req = (const void *)m;
-    st = jet_sessions_open(c->ctx->sessions, req->client_name, s->token);
+    st = jet_sessions_open_tenant(c->ctx->sessions, req->client_name, c->tenant, s->token);
     if (!st)
       jet_log(JET_LOG_INFO, c->id, "session %.8s... opened for '%.64s'", s->token,
               req->client_name ? req->client_name : "");

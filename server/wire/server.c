@@ -9,6 +9,8 @@
 #include "daemon/log.h"
 #include "jet/limits.h"
 #include "wire/call.h"
+#include "wire/sched.h"
+#include "wire/tls.h"
 
 /* ---- events: CQ thread -> loop thread ---------------------------------- */
 
@@ -192,7 +194,11 @@ static void dispatch(jet_wire *w, jet_accept *a) {
     jet_log(JET_LOG_ERROR, c->id, "RECV_CLOSE_ON_SERVER: %s", grpc_call_error_to_string(e));
   }
 
-  if (!a->method) {
+  jet_status auth = jet__call_authenticate(c);
+  if (auth) {
+    jet__call_finish(c, auth, NULL);
+    if (!a->method) grpc_call_details_destroy(&a->details);
+  } else if (!a->method) {
     char *path = grpc_slice_to_c_string(a->details.method);
     jet__call_finish(c, jet_status_make(JET_UNIMPLEMENTED, "unknown method %s", path), NULL);
     gpr_free(path);
@@ -297,7 +303,13 @@ jet_status jet_wire_start(uv_loop_t *loop, jet_ctx *ctx, void (*on_stopped)(void
         w->srv, m->path, NULL,
         m->read_payload ? GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER : GRPC_SRM_PAYLOAD_NONE, 0);
   }
-  grpc_server_credentials *creds = grpc_insecure_server_credentials_create();
+  grpc_server_credentials *creds = NULL;
+  st = jet__tls_server_credentials(&ctx->cfg.security, &creds);
+  if (st) {
+    discard_unstarted(w);
+    free(w);
+    return st;
+  }
   int port = grpc_server_add_http2_port(w->srv, ctx->cfg.listen, creds);
   grpc_server_credentials_release(creds);
   if (port == 0) {
@@ -329,6 +341,7 @@ jet_status jet_wire_start(uv_loop_t *loop, jet_ctx *ctx, void (*on_stopped)(void
 void jet_wire_destroy(jet_wire *w) {
   if (!w) return;
   if (w->thread_started) pthread_join(w->cq_thread, NULL);
+  jet__sched_free(w);
   grpc_server_destroy(w->srv);
   grpc_completion_queue_destroy(w->cq);
   free(w->accepts);

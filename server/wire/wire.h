@@ -25,6 +25,10 @@ typedef struct jet_wire jet_wire;
  * UNAVAILABLE when the address cannot be bound. */
 jet_status jet_wire_start(uv_loop_t *loop, jet_ctx *ctx, void (*on_stopped)(void *arg), void *arg,
                           jet_wire **out, char *bound_addr, size_t cap) JET_MUST_USE;
+/* Makes every later call present a bearer token of `auth` (wire/auth.h;
+ * borrowed, outlives w). Call before uv_run; NULL = no tokens. */
+struct jet_auth;
+void jet_wire_set_auth(jet_wire *w, struct jet_auth *auth);
 /* Loop thread only. Safe to call repeatedly. */
 void jet_wire_shutdown(jet_wire *w, bool force);
 /* After on_stopped ran and uv_run returned. */

@@ -56,6 +56,12 @@ extern "C" {
 #define JET_CLIENT_DEFAULT_ADDRESS "127.0.0.1:7450"
 /* Environment variable naming the daemon address. */
 #define JET_ADDRESS_ENV "JET_ADDRESS"
+/* Environment variable holding the bearer token (jet_client_options.token). */
+#define JET_TOKEN_ENV "JET_TOKEN"
+/* Environment fallbacks of the TLS options of jet_client_options. */
+#define JET_TLS_CA_ENV "JET_TLS_CA"
+#define JET_TLS_CERT_ENV "JET_TLS_CERT"
+#define JET_TLS_KEY_ENV "JET_TLS_KEY"
 
 typedef struct jet_client jet_client;
 
@@ -74,6 +80,18 @@ typedef struct jet_client_options {
   int64_t timeout_ms;
   /* How long connecting and opening the session may take; 0 -> 10000. */
   int64_t connect_timeout_ms;
+  /* Bearer token sent as "authorization: Bearer <token>" on every call (a
+   * jetd with a tokens-file needs one). NULL or "" -> $JET_TOKEN -> none. */
+  const char *token;
+  /* TLS: PEM file of the CA that signed the server's certificate; setting
+   * it (or tls_cert_file) makes the channel TLS. NULL -> $JET_TLS_CA ->
+   * plaintext, unless a client certificate is set (then the system's
+   * roots). */
+  const char *tls_ca_file;
+  /* Mutual TLS: this client's certificate chain and private key, PEM
+   * (NULL -> $JET_TLS_CERT / $JET_TLS_KEY). */
+  const char *tls_cert_file;
+  const char *tls_key_file;
 } jet_client_options;
 
 /* Connects to a daemon and opens a session (the OpenSession stream stays
@@ -830,6 +848,12 @@ void jet_ffi_free(void *p);
  * client_name may be NULL). */
 jet_status jet_ffi_client_open(const char *address, const char *client_name, int64_t timeout_ms,
                                int64_t connect_timeout_ms, jet_client **out) JET_MUST_USE;
+/* The same with a bearer token and TLS files (each may be NULL; see
+ * jet_client_options). */
+jet_status jet_ffi_client_open_ex(const char *address, const char *client_name, int64_t timeout_ms,
+                                  int64_t connect_timeout_ms, const char *token,
+                                  const char *tls_ca_file, const char *tls_cert_file,
+                                  const char *tls_key_file, jet_client **out) JET_MUST_USE;
 /* The devices, one line each: "ID KIND MEMORY_LIMIT MEMORY_IN_USE LIVE_ARRAYS\n". */
 jet_status jet_ffi_devices_text(jet_client *c, char **out) JET_MUST_USE;
 

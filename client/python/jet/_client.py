@@ -16,6 +16,7 @@ DEFAULT_TIMEOUT_MS = int(os.environ.get("JET_TIMEOUT_MS", "600000"))
 
 _lock = threading.RLock()
 _address = None         # address chosen by connect(), None = environment
+_security = {}          # token / tls_ca / tls_cert / tls_key given to connect()
 _generation = 0         # bumped at each close; arrays of an older one are gone
 _closed_for_exit = False
 
@@ -38,14 +39,22 @@ def _resolve_address(address):
     return os.environ.get("JET_ADDRESS") or DEFAULT_ADDRESS
 
 
-def connect(address=None, timeout_ms=None, connect_timeout_ms=None):
+def connect(address=None, timeout_ms=None, connect_timeout_ms=None, token=None, tls_ca=None,
+            tls_cert=None, tls_key=None):
     """Connects to the jetd at address ("host:port"; None: $JET_ADDRESS or
     127.0.0.1:7450), replacing any earlier connection (whose arrays are then
-    gone). Returns the address."""
-    global _conn, _address
+    gone). Returns the address.
+
+    token: bearer token for a jetd with a tokens-file (None: $JET_TOKEN).
+    tls_ca: PEM file of the server's CA (TLS; None: $JET_TLS_CA).
+    tls_cert, tls_key: this client's certificate and key, PEM (mutual TLS;
+    None: $JET_TLS_CERT / $JET_TLS_KEY)."""
+    global _conn, _address, _security
     with _lock:
         close()
         _address = address
+        _security = {"token": token, "tls_ca": tls_ca, "tls_cert": tls_cert,
+                     "tls_key": tls_key}
         _open(timeout_ms, connect_timeout_ms)
         return _conn.address
 
@@ -55,10 +64,14 @@ def _open(timeout_ms=None, connect_timeout_ms=None):
     addr = _resolve_address(_address)
     L = _lib.lib()
     out = ctypes.c_void_p()
-    st = L.jet_ffi_client_open(
+    def opt(name):
+        v = _security.get(name)
+        return os.fsencode(v) if v else None
+    st = L.jet_ffi_client_open_ex(
         addr.encode(), b"jet-python",
         DEFAULT_TIMEOUT_MS if timeout_ms is None else int(timeout_ms),
         DEFAULT_CONNECT_TIMEOUT_MS if connect_timeout_ms is None else int(connect_timeout_ms),
+        opt("token"), opt("tls_ca"), opt("tls_cert"), opt("tls_key"),
         ctypes.byref(out))
     if st:
         e = _lib.status_error(st)

@@ -57,6 +57,8 @@ def _declare(lib):
         "jet_ffi_free": (None, [c_void_p]),
         # clients
         "jet_ffi_client_open": (c_void_p, [c_char_p, c_char_p, c_int64, c_int64, P(c_void_p)]),
+        "jet_ffi_client_open_ex": (c_void_p, [c_char_p, c_char_p, c_int64, c_int64, c_char_p,
+                                              c_char_p, c_char_p, c_char_p, P(c_void_p)]),
         "jet_client_close": (None, [c_void_p]),
         "jet_client_address": (c_char_p, [c_void_p]),
         "jet_client_set_timeout_ms": (None, [c_void_p, c_int64]),
