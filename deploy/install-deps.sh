@@ -17,6 +17,7 @@ PACKAGES=(
   python3-numpy               # numerical references (tests/numpy); the Python client
   python3-pytest              # the Python client's test suite (tests/python)
   chromium fonts-dejavu-core  # headless browser (and a font: apt skips Recommends) of the status page test
+  curl                        # test_metrics reads /metrics with curl, as an operator would
   clang libclang-rt-14-dev    # libFuzzer targets (tests/fuzz): the compiler and its fuzzer/ASan runtimes
 )
 

@@ -349,6 +349,28 @@ static void test_metrics_match_stats(void **state) {
   jet_stats_clear(&s);
 }
 
+/* `curl` of the metrics port (Debian's curl, an independent HTTP client)
+ * gives valid Prometheus text with the compile histogram filled in. */
+static void test_curl_metrics(void **state) {
+  world *w = *state;
+  char cmd[300];
+  snprintf(cmd, sizeof cmd, "curl -sS --fail --max-time 10 http://%s/metrics", w->maddr);
+  FILE *p = popen(cmd, "r");
+  assert_non_null(p);
+  size_t cap = 1 << 20, len = 0;
+  char *text = malloc(cap);
+  assert_non_null(text);
+  for (size_t n; (n = fread(text + len, 1, cap - 1 - len, p)) > 0;) len += n;
+  text[len] = '\0';
+  const int rc = pclose(p);
+  if (rc != 0) fail_msg("'%s' exited with %d (is curl installed?)", cmd, rc);
+  const char *why = validate(text);
+  if (why) fail_msg("curl's exposition is invalid: %s\n%s", why, text);
+  if (!(sample(text, "jet_compile_duration_seconds_count") >= 1))
+    fail_msg("no compile time observed:\n%s", text);
+  free(text);
+}
+
 static void test_status_json_matches_stats(void **state) {
   world *w = *state;
   jet_stats s;
@@ -641,6 +663,7 @@ static void test_refuses_non_loopback(void **state) {
 int main(void) {
   const struct CMUnitTest with_daemon[] = {
       cmocka_unit_test(test_metrics_match_stats),
+      cmocka_unit_test(test_curl_metrics),
       cmocka_unit_test(test_status_json_matches_stats),
       cmocka_unit_test(test_http_errors),
       cmocka_unit_test(test_connection_bound),
