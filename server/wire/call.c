@@ -125,12 +125,13 @@ static void log_finish(jet_call *c, jet_status st) {
   const char *name = c->method ? c->method->name : "(unknown method)";
   double ms = (double)(jet_now_ns() - c->start_ns) / 1e6;
   jet_code code = jet_status_code(st);
+  const char *tenant = c->tenant ? c->tenant : "-";
   if (code == JET_OK) {
-    jet_log(JET_LOG_DEBUG, c->id, "%s OK (%.3f ms)", name, ms);
+    jet_log(JET_LOG_DEBUG, c->id, "%s OK (%.3f ms, tenant %s)", name, ms, tenant);
   } else {
     jet_log_level lvl = (code == JET_INTERNAL || code == JET_UNKNOWN) ? JET_LOG_WARN : JET_LOG_INFO;
-    jet_log(lvl, c->id, "%s %s: %s (%.3f ms)", name, jet_code_name(code), jet_status_message(st),
-            ms);
+    jet_log(lvl, c->id, "%s %s: %s (%.3f ms, tenant %s)", name, jet_code_name(code),
+            jet_status_message(st), ms, tenant);
   }
 }
 
