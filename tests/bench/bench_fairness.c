@@ -23,33 +23,9 @@
 
 #include "bench_util.h"
 #include "daemon_harness.h"
+#include "loop_graphs.h"
 #include "jet/jet.h"
 #include "jet/text.h"
-
-static const char kCount[] =
-    "graph count(%0: i32[], %1: f32[4]) {\n"
-    "  %2 = constant[value=i32[]{0}] : i32[]\n"
-    "  %3, %4 = while[n_consts=1] %0, %2, %1 : i32[], f32[4] {\n"
-    "    graph c(%0: i32[], %1: i32[], %2: f32[4]) {\n"
-    "      %3 = lt %1, %0 : bool[]\n"
-    "      return %3\n"
-    "    }\n"
-    "    graph b(%0: i32[], %1: i32[], %2: f32[4]) {\n"
-    "      %3 = constant[value=i32[]{1}] : i32[]\n"
-    "      %4 = add %1, %3 : i32[]\n"
-    "      %5 = constant[value=f32[4]{1, 1, 1, 1}] : f32[4]\n"
-    "      %6 = add %2, %5 : f32[4]\n"
-    "      return %4, %6\n"
-    "    }\n"
-    "  }\n"
-    "  return %4\n"
-    "}\n";
-
-static const char kQuick[] =
-    "graph quick(%0: f32[4]) {\n"
-    "  %1 = add %0, %0 : f32[4]\n"
-    "  return %1\n"
-    "}\n";
 
 static const float kX4[4] = {1, 2, 3, 4};
 static int32_t g_n = 20000, g_bn = 0;
@@ -66,9 +42,9 @@ static jet_status run_count(jet_executable *e) {
   jet_type ti = jet_type_scalar(JET_I32);
   jet_type t4 = jet_type_make(JET_F32, 1, (int64_t[]){4});
   jet_arg a[2] = {jet_arg_inline(&ti, &g_n), jet_arg_inline(&t4, kX4)};
-  jet_result r = {0};
-  jet_status st = jet_execute(e, a, 2, &r, 1);
-  jet_result_clear(&r);
+  jet_result r[2] = {{0}};
+  jet_status st = jet_execute(e, a, 2, r, 2);
+  jet_results_clear(r, 2);
   return st;
 }
 
@@ -110,12 +86,13 @@ static int measure(jet_executable *e, int tries, double *t, const char *what) {
     a[1] = jet_arg_inline(&t4, kX4);
     na = 2;
   }
+  const size_t no = jet_executable_num_outputs(e); /* count: 2, quick: 1 */
   for (int i = 0; i < tries; i++) {
-    jet_result r = {0};
+    jet_result r[2] = {{0}};
     double t0 = bench_now_s();
-    jet_status st = jet_execute(e, a, na, &r, 1);
+    jet_status st = jet_execute(e, a, na, r, no);
     t[i] = (bench_now_s() - t0) * 1e3;
-    jet_result_clear(&r);
+    jet_results_clear(r, no);
     if (st) return bench_fail("bench_fairness", st, what);
   }
   qsort(t, (size_t)tries, sizeof *t, bench_cmp_double);

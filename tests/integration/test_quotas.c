@@ -24,51 +24,11 @@
 #include <unistd.h>
 
 #include "daemon_harness.h"
+#include "loop_graphs.h"
 #include "jet/jet.h"
 #include "jet/text.h"
 
 static char g_dir[256], g_tokens[300], g_config[300];
-
-static const char kEndless[] =
-    "graph endless(%0: f32[4]) {\n"
-    "  %1, %2 = while %0, %0 : f32[4], f32[4] {\n"
-    "    graph c(%0: f32[4], %1: f32[4]) {\n"
-    "      %2 = constant[value=bool[]{true}] : bool[]\n"
-    "      return %2\n"
-    "    }\n"
-    "    graph b(%0: f32[4], %1: f32[4]) {\n"
-    "      %2 = add %0, %1 : f32[4]\n"
-    "      return %1, %2\n"
-    "    }\n"
-    "  }\n"
-    "  return %1\n"
-    "}\n";
-
-/* while: i from 0 to n (an argument): a long-ish run. */
-static const char kCount[] =
-    "graph count(%0: i32[], %1: f32[4]) {\n"
-    "  %2 = constant[value=i32[]{0}] : i32[]\n"
-    "  %3, %4 = while[n_consts=1] %0, %2, %1 : i32[], f32[4] {\n"
-    "    graph c(%0: i32[], %1: i32[], %2: f32[4]) {\n"
-    "      %3 = lt %1, %0 : bool[]\n"
-    "      return %3\n"
-    "    }\n"
-    "    graph b(%0: i32[], %1: i32[], %2: f32[4]) {\n"
-    "      %3 = constant[value=i32[]{1}] : i32[]\n"
-    "      %4 = add %1, %3 : i32[]\n"
-    "      %5 = constant[value=f32[4]{1, 1, 1, 1}] : f32[4]\n"
-    "      %6 = add %2, %5 : f32[4]\n"
-    "      return %4, %6\n"
-    "    }\n"
-    "  }\n"
-    "  return %4\n"
-    "}\n";
-
-static const char kQuick[] =
-    "graph quick(%0: f32[4]) {\n"
-    "  %1 = add %0, %0 : f32[4]\n"
-    "  return %1\n"
-    "}\n";
 
 static const char kBig[] =
     "graph big(%0: f32[4096]) {\n"
@@ -347,9 +307,9 @@ static void *flood(void *arg) {
   jet_type t4 = jet_type_make(JET_F32, 1, (int64_t[]){4});
   jet_arg a[2] = {jet_arg_inline(&ti, &r->n), jet_arg_inline(&t4, kX4)};
   while (!atomic_load(r->stop)) {
-    jet_result res = {0};
-    jet_status st = jet_execute(r->e, a, 2, &res, 1);
-    jet_result_clear(&res);
+    jet_result res[2] = {{0}};
+    jet_status st = jet_execute(r->e, a, 2, res, 2);
+    jet_results_clear(res, 2);
     if (st) {
       jet_status_free(st);
       break;
@@ -389,11 +349,11 @@ static void test_fairness(void **state) {
   jet_type ti = jet_type_scalar(JET_I32);
   jet_type t4 = jet_type_make(JET_F32, 1, (int64_t[]){4});
   jet_arg a[2] = {jet_arg_inline(&ti, &one.n), jet_arg_inline(&t4, kX4)};
-  jet_result res = {0};
+  jet_result res[2] = {{0}};
   double t = jet_test_now_ms();
-  JET_TEST_OK(jet_execute(count, a, 2, &res, 1));
+  JET_TEST_OK(jet_execute(count, a, 2, res, 2));
   double job_ms = jet_test_now_ms() - t;
-  jet_result_clear(&res);
+  jet_results_clear(res, 2);
   double alone = p99_quick(qb, TRIES);
   runner *r = calloc(FLOOD, sizeof(runner));
   pthread_t *th = calloc(FLOOD, sizeof(pthread_t));
