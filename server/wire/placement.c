@@ -30,14 +30,13 @@ jet_status jet__exec_device(const jet_graph *g, jet_buffer *const *held, uint32_
                             uint32_t *device) {
   *device = 0;
   int32_t first = -1;
-  const bool any = has_pmap(g);
   for (uint32_t i = 0; i < n; i++) {
     const jet_buffer *a = held[i];
     if (!a || a->n_shards) continue; /* inline and sharded arguments are not committed */
     if (first < 0) {
       first = (int32_t)i;
       *device = a->device;
-    } else if (a->device != *device && !any) {
+    } else if (a->device != *device && !has_pmap(g)) { /* the graph is read only then */
       return jet_status_make(JET_INVALID_ARGUMENT,
                              "args[%u]: incompatible devices for the computation: args[%d] is "
                              "on device %u but args[%u] on device %u; the arrays of one "
