@@ -116,6 +116,7 @@ static void batch_done(batch *b) {
 static void *executor_main(void *arg) {
   dev *d = arg;
   tl_executor = true;
+  pthread_setname_np(pthread_self(), "jetd-device");
   for (;;) {
     const uint64_t t0 = now_ns();
     while (atomic_load(&d->pending) == 0 && !atomic_load(&d->stop) && now_ns() - t0 < SPIN_NS)

@@ -127,6 +127,7 @@ static void run_tasks(pool_job *j, uint32_t slot) {
 static void *worker_main(void *arg) {
   worker *w = arg;
   jet_pool *p = w->pool;
+  pthread_setname_np(pthread_self(), "jetd-pool");
   pthread_mutex_lock(&p->mu);
   for (;;) {
     pool_job *j = p->head;

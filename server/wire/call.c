@@ -1,4 +1,5 @@
 /* Call operations: batches, refcounting, finishing, pool jobs. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -185,16 +186,18 @@ void jet__call_finish(jet_call *c, jet_status st, const ProtobufCMessage *reply)
   jet__call_finish_bb(c, st, bb);
 }
 
-static void work_cb(uv_work_t *req) {
-  jet_call *c = req->data;
+static jet_call *work_call(jet_work *w) {
+  return (jet_call *)((char *)w - offsetof(jet_call, work));
+}
+
+static void work_cb(jet_work *w) {
+  jet_call *c = work_call(w);
   c->work_fn(c);
 }
 
-static void after_work_cb(uv_work_t *req, int status) {
-  jet_call *c = req->data;
+static void after_work_cb(jet_work *w) {
+  jet_call *c = work_call(w);
   atomic_fetch_sub(&c->ctx->in_flight, 1);
-  if (status == UV_ECANCELED && !c->work_status)
-    c->work_status = jet_status_make(JET_CANCELLED, "the request was cancelled");
   c->after_fn(c);
   jet__call_unref(c);
 }
@@ -202,15 +205,11 @@ static void after_work_cb(uv_work_t *req, int status) {
 void jet__call_queue_work(jet_call *c, void (*work_fn)(jet_call *c), void (*after_fn)(jet_call *c)) {
   c->work_fn = work_fn;
   c->after_fn = after_fn;
-  c->work.data = c;
+  c->work.run = work_cb;
+  c->work.after = after_work_cb;
   jet__call_ref(c);
   atomic_fetch_add(&c->ctx->in_flight, 1);
-  int r = uv_queue_work(c->w->loop, &c->work, work_cb, after_work_cb);
-  if (r != 0) {
-    atomic_fetch_sub(&c->ctx->in_flight, 1);
-    jet__call_finish(c, jet_status_make(JET_INTERNAL, "worker pool: %s", uv_strerror(r)), NULL);
-    jet__call_unref(c);
-  }
+  jet_workers_submit(c->w->workers, &c->work);
 }
 
 jet_status jet__call_session(jet_call *c, const char **token) {

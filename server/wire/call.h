@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "wire/handoff.h"
+#include "wire/workers.h"
 #include "jet/arena.h"
 #include "runtime/session.h"
 #include "wire/context.h"
@@ -26,9 +28,9 @@ typedef struct jet_call jet_call;
 
 
 typedef struct jet_tag {
+  jet_handoff_item link; /* in the forwarded-event hand-off; first member */
   void (*fn)(void *obj, bool ok);
   void *obj;
-  struct jet_tag *next; /* in the forwarded-event list */
   bool ok;
 } jet_tag;
 
@@ -110,8 +112,8 @@ struct jet_call {
   /* Optional hooks: the close batch fired / the server is shutting down. */
   void (*on_close)(jet_call *c);
   void (*on_shutdown)(jet_call *c);
-  /* Pool jobs. */
-  uv_work_t work;
+  /* Worker jobs (wire/workers.h). */
+  jet_work work;
   void (*work_fn)(jet_call *c);
   void (*after_fn)(jet_call *c);
   jet_status work_status;
@@ -129,10 +131,9 @@ struct jet_wire {
   grpc_completion_queue *cq;
   pthread_t cq_thread;
   bool thread_started;
-  uv_async_t async;
-  pthread_mutex_t mu; /* guards events, cq_done */
-  jet_tag *ev_head, *ev_tail;
-  bool cq_done;
+  jet_handoff *events;         /* completion-queue events -> loop (wire/handoff.h) */
+  jet_handoff_item cq_done;    /* posted last, when the completion queue has shut down */
+  jet_workers *workers;        /* Compile/Transform/Execute jobs' threads */
   jet_method_table methods;
   jet_accept *accepts; /* methods.n + 1 */
   uint32_t armed;

@@ -1,6 +1,6 @@
 /* Fair scheduling of Executes (sched.h): per-tenant FIFO queues served
  * round-robin, at most max_running at once; and the glue that runs an
- * Execute call through it on the libuv pool. */
+ * Execute call through it on the worker threads. */
 #include "wire/sched.h"
 
 #include <stdlib.h>
@@ -200,9 +200,9 @@ uint32_t jet_sched_tenant_jobs(const jet_sched *s, const char *tenant) {
 /* ---- wire glue ------------------------------------------------------------ */
 
 typedef struct sched_call {
+  jet_work work; /* first member */
   jet_sched_job job;
   jet_call *c;
-  uv_work_t work;
 } sched_call;
 
 static void sc_state_free(jet_call *c) {
@@ -210,17 +210,15 @@ static void sc_state_free(jet_call *c) {
   c->state = NULL;
 }
 
-static void sc_work(uv_work_t *r) {
-  sched_call *sc = r->data;
+static void sc_work(jet_work *w) {
+  sched_call *sc = (sched_call *)w;
   jet__unary_run(sc->c);
 }
 
-static void sc_after(uv_work_t *r, int status) {
-  sched_call *sc = r->data;
+static void sc_after(jet_work *w) {
+  sched_call *sc = (sched_call *)w;
   jet_call *c = sc->c;
   atomic_fetch_sub(&c->ctx->in_flight, 1);
-  if (status == UV_ECANCELED && !c->work_status)
-    c->work_status = jet_status_make(JET_CANCELLED, "the request was cancelled");
   jet__unary_after(c);
   jet_sched_done(c->w->sched, &sc->job);
   jet__call_unref(c);
@@ -229,14 +227,9 @@ static void sc_after(uv_work_t *r, int status) {
 static void sc_run(jet_sched_job *j) {
   sched_call *sc = j->arg;
   jet_call *c = sc->c;
-  sc->work.data = sc;
-  int r = uv_queue_work(c->w->loop, &sc->work, sc_work, sc_after);
-  if (r != 0) {
-    atomic_fetch_sub(&c->ctx->in_flight, 1);
-    jet__call_finish(c, jet_status_make(JET_INTERNAL, "worker pool: %s", uv_strerror(r)), NULL);
-    jet_sched_done(c->w->sched, j);
-    jet__call_unref(c);
-  }
+  sc->work.run = sc_work;
+  sc->work.after = sc_after;
+  jet_workers_submit(c->w->workers, &sc->work);
 }
 
 static void sc_drop(jet_sched_job *j, jet_status st) {

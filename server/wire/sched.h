@@ -1,6 +1,6 @@
 /* Fair scheduling of Executes across tenants (sched.c; owner: quotas).
  *
- * Executes do not go to the libuv worker pool in arrival order: each waits
+ * Executes do not go to the worker threads (wire/workers.h) in arrival order: each waits
  * in its tenant's FIFO queue, and whenever fewer than `max_running` run,
  * the next job comes from the next tenant with a queued job (plain
  * round-robin over tenants), so one tenant's thousand queued calls do not

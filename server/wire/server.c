@@ -16,41 +16,39 @@
 
 static void *cq_main(void *arg) {
   jet_wire *w = arg;
+  pthread_setname_np(pthread_self(), "jetd-cq");
   for (;;) {
     grpc_event ev = grpc_completion_queue_next(w->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
     if (ev.type == GRPC_QUEUE_TIMEOUT) continue;
-    pthread_mutex_lock(&w->mu);
     if (ev.type == GRPC_QUEUE_SHUTDOWN) {
-      w->cq_done = true;
-    } else {
-      jet_tag *t = ev.tag;
-      t->ok = ev.success != 0;
-      t->next = NULL;
-      if (w->ev_tail) w->ev_tail->next = t; else w->ev_head = t;
-      w->ev_tail = t;
+      jet_handoff_post(w->events, &w->cq_done);
+      return NULL;
     }
-    bool done = w->cq_done;
-    pthread_mutex_unlock(&w->mu);
-    uv_async_send(&w->async);
-    if (done) return NULL;
+    jet_tag *t = ev.tag;
+    t->ok = ev.success != 0;
+    jet_handoff_post(w->events, &t->link);
   }
 }
 
-static void on_async(uv_async_t *h) {
-  jet_wire *w = h->data;
-  pthread_mutex_lock(&w->mu);
-  jet_tag *t = w->ev_head;
-  w->ev_head = w->ev_tail = NULL;
-  bool done = w->cq_done;
-  pthread_mutex_unlock(&w->mu);
-  while (t) {
-    jet_tag *next = t->next;
-    t->fn(t->obj, t->ok);
-    t = next;
+static void on_events(jet_handoff_item *items, void *arg) {
+  jet_wire *w = arg;
+  bool done = false;
+  while (items) {
+    jet_handoff_item *next = items->next; /* the callback may re-arm the tag */
+    if (items == &w->cq_done) {
+      done = true;
+    } else {
+      jet_tag *t = (jet_tag *)items; /* link is the first member */
+      t->fn(t->obj, t->ok);
+    }
+    items = next;
   }
   if (done && !w->stopped) {
     w->stopped = true;
-    uv_close((uv_handle_t *)&w->async, NULL);
+    jet_handoff_close(w->events, NULL, NULL);
+    w->events = NULL;
+    jet_workers_stop(w->workers); /* no call is left, so no job */
+    w->workers = NULL;
     if (w->on_stopped) w->on_stopped(w->stopped_arg);
   }
 }
@@ -252,10 +250,9 @@ static void discard_unstarted(jet_wire *w) {
   grpc_completion_queue_destroy(w->cq);
   free(w->accepts);
   jet__methods_free(&w->methods);
-  pthread_mutex_destroy(&w->mu);
 }
 
-static void free_async_owner(uv_handle_t *h) { free(h->data); }
+static void free_wire(void *w) { free(w); }
 
 jet_status jet_wire_start(uv_loop_t *loop, jet_ctx *ctx, void (*on_stopped)(void *arg), void *arg,
                           jet_wire **out, char *bound_addr, size_t cap) {
@@ -266,17 +263,14 @@ jet_status jet_wire_start(uv_loop_t *loop, jet_ctx *ctx, void (*on_stopped)(void
   w->ctx = ctx;
   w->on_stopped = on_stopped;
   w->stopped_arg = arg;
-  pthread_mutex_init(&w->mu, NULL);
   jet_status st = jet__methods_build(&w->methods);
   if (st) {
-    pthread_mutex_destroy(&w->mu);
     free(w);
     return st;
   }
   w->accepts = calloc(w->methods.n + 1, sizeof(jet_accept));
   if (!w->accepts) {
     jet__methods_free(&w->methods);
-    pthread_mutex_destroy(&w->mu);
     free(w);
     return jet_status_oom("server");
   }
@@ -317,13 +311,27 @@ jet_status jet_wire_start(uv_loop_t *loop, jet_ctx *ctx, void (*on_stopped)(void
     free(w);
     return jet_status_make(JET_UNAVAILABLE, "cannot listen on %s", ctx->cfg.listen);
   }
-  uv_async_init(loop, &w->async, on_async);
-  w->async.data = w;
+  st = jet_handoff_open(loop, on_events, w, &w->events);
+  if (!st) {
+    uint32_t n = ctx->cfg.workers;
+    st = jet_workers_start(loop, n ? n : jet_config_online_cpus(), &w->workers);
+    if (st) {
+      jet_handoff_close(w->events, free_wire, w);
+      discard_unstarted(w);
+      return st;
+    }
+  }
+  if (st) {
+    discard_unstarted(w);
+    free(w);
+    return st;
+  }
   /* Nothing reaches the queue before the first request is armed, so the
    * thread may start waiting now. */
   if (pthread_create(&w->cq_thread, NULL, cq_main, w) != 0) {
     discard_unstarted(w);
-    uv_close((uv_handle_t *)&w->async, free_async_owner);
+    jet_workers_stop(w->workers);
+    jet_handoff_close(w->events, free_wire, w);
     return jet_status_make(JET_INTERNAL, "cannot start the completion-queue thread");
   }
   w->thread_started = true;
@@ -346,6 +354,5 @@ void jet_wire_destroy(jet_wire *w) {
   grpc_completion_queue_destroy(w->cq);
   free(w->accepts);
   jet__methods_free(&w->methods);
-  pthread_mutex_destroy(&w->mu);
   free(w);
 }

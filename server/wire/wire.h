@@ -1,9 +1,9 @@
 /* The gRPC server of jetd (gRPC C core 1.51 + protobuf-c + libuv).
  *
  * One thread waits on the completion queue and forwards every event to the
- * libuv loop (uv_async_send; the loop drains a mutex-protected list). Cheap
- * RPCs are answered on the loop thread; Compile and Execute run on the libuv
- * worker pool and their replies are started from the loop thread.
+ * libuv loop (a jet_handoff: wire/handoff.h). Cheap RPCs are answered on the
+ * loop thread; Compile and Execute run on the worker threads
+ * (wire/workers.h) and their replies are started from the loop thread.
  *
  * Shutdown: jet_wire_shutdown stops accepting, ends open session streams and
  * lets in-flight calls finish (force = also cancel them). When the last call
