@@ -21,6 +21,7 @@ const char jet_config_default_text[] =
     "log-level = info\n"
     "workers = 0\n"
     "compute-threads = 0\n"
+    "exec-yield-us = 50\n"
     "cache-entries = 4096\n"
     "cache-bytes = 256M\n"
     "cache-dir =\n"
@@ -53,6 +54,10 @@ const char jet_config_usage[] =
     "  --workers N                   RPC worker threads (default: one per core)\n"
     "  --compute-threads N           threads of the compute pool that splits large\n"
     "                                kernels (default 0 = one per online CPU)\n"
+    "  --exec-yield-us US            a running execution gives its core away (sched_yield)\n"
+    "                                at its next step or loop iteration once this long has\n"
+    "                                passed, so other tenants' calls need not wait for the\n"
+    "                                kernel's tick; 0 = never (default 50)\n"
     "  --cache-entries N             compiled executables kept (default 4096)\n"
     "  --cache-bytes BYTES           memory of compiled executables kept, K/M/G suffixes,\n"
     "                                0 = no byte bound (default 256M)\n"
@@ -174,6 +179,9 @@ jet_status jet_config_set(jet_config *c, const char *key, const char *value) {
   } else if (strcmp(key, "compute-threads") == 0) {
     JET_RETURN_IF_ERROR(parse_uint(key, value, 0, 1024, &v));
     c->compute_threads = (uint32_t)v;
+  } else if (strcmp(key, "exec-yield-us") == 0) {
+    JET_RETURN_IF_ERROR(parse_uint(key, value, 0, 1000000, &v));
+    c->exec_yield_us = (uint32_t)v;
   } else if (strcmp(key, "cache-entries") == 0) {
     JET_RETURN_IF_ERROR(parse_uint(key, value, 1, 1u << 24, &v));
     c->cache_entries = (uint32_t)v;

@@ -12,9 +12,13 @@
  *                      auto (the default) = 3/4 of physical memory / devices
  *   max-request-bytes  largest request message accepted
  *   log-level          error | warn | info | debug
- *   workers            RPC worker threads, libuv pool (0 = one per core)
+ *   workers            worker threads of Compile/Execute (wire/workers.h;
+ *                      0 = one per core)
  *   compute-threads    threads of the compute pool (runtime/pool.h) that
  *                      splits large kernels (0 = one per online CPU)
+ *   exec-yield-us      executions yield their core at a step or loop
+ *                      iteration once this long has passed since the
+ *                      last yield (runtime/yield.h); 0 = never; 50
  *   cache-entries      executables kept in the compile cache (LRU)
  *   cache-bytes        bytes of executables kept in memory (LRU; K/M/G;
  *                      0 = no byte bound; default 256M)
@@ -60,6 +64,7 @@ typedef struct jet_config {
   jet_log_level log_level;
   uint32_t workers;
   uint32_t compute_threads; /* 0 = online CPUs */
+  uint32_t exec_yield_us;   /* 0 = executions never yield (runtime/yield.h) */
   uint32_t cache_entries;
   uint64_t cache_bytes;     /* 0 = no byte bound */
   char cache_dir[1024];     /* "" = no disk cache */

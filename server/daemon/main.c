@@ -12,6 +12,7 @@
 #include "runtime/device_exec.h"
 #include "runtime/fused/tile.h"
 #include "runtime/pool.h"
+#include "runtime/yield.h"
 
 int main(int argc, char **argv) {
   jet_config cfg;
@@ -38,10 +39,6 @@ int main(int argc, char **argv) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     cfg.workers = n > 0 ? (uint32_t)n : 1;
   }
-  /* The libuv pool reads its size once, at first use. */
-  char nbuf[16];
-  snprintf(nbuf, sizeof(nbuf), "%u", cfg.workers);
-  setenv("UV_THREADPOOL_SIZE", nbuf, 1);
   /* Request messages and their decoded copies (chunks of up to 64 MiB) come
    * and go all the time: keep them on the heap instead of fresh mmaps, whose
    * pages cost ~13 µs each to fault in here (machine-limits.md §2b). Large
@@ -52,6 +49,7 @@ int main(int argc, char **argv) {
    * large kernels, matrix products included: OpenBLAS itself stays on one
    * thread so that the two never oversubscribe the cores. */
   openblas_set_num_threads(1);
+  jet_yield_set_interval_us(cfg.exec_yield_us);
   st = jet_pool_global_init(cfg.compute_threads);
   if (st) {
     fprintf(stderr, "jetd: compute pool: %s\n", jet_status_message(st));

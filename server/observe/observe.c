@@ -4,6 +4,7 @@
  * their update paths. */
 #include "observe/observe.h"
 #include "runtime/tenants.h"
+#include "runtime/yield.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -21,7 +22,7 @@ typedef struct families {
   jet_metrics *reg;
   jet_metric *requests, *duration, *queue, *dev_mem, *dev_arrays, *tenant_mem;
   jet_metric *cache_hits, *cache_misses, *cache_bytes, *cache_entries, *compile;
-  jet_metric *sessions, *live_arrays, *uptime, *build;
+  jet_metric *sessions, *live_arrays, *uptime, *build, *yields;
 } families;
 
 static _Atomic(families *) g_obs;
@@ -94,6 +95,8 @@ jet_status jet_observe_init(void) {
       0);
   ADD(uptime, JET_METRIC_GAUGE, "jet_uptime_seconds", "Seconds since jetd started", NULL, 0,
       NULL, 0);
+  ADD(yields, JET_METRIC_COUNTER, "jet_exec_yields_total",
+      "Times a running execution gave its core away (exec-yield-us)", NULL, 0, NULL, 0);
   ADD(build, JET_METRIC_GAUGE, "jet_build_info", "jetd build (always 1)", version, 1, NULL, 0);
   if (st) {
     jet_metrics_destroy(f->reg);
@@ -171,6 +174,7 @@ char *jet_observe_metrics_text(struct jet_ctx *ctx, struct jet_wire *w, size_t *
   /* Counters the cache owns: its monotonic totals. */
   jet_metric_set(f->cache_hits, NULL, (double)s.cache.hits);
   jet_metric_set(f->cache_misses, NULL, (double)s.cache.misses);
+  jet_metric_set(f->yields, NULL, (double)jet_yield_count());
   jet_metric_clear(f->tenant_mem);
   jet_tenants_each(ctx->tenants, set_tenant_metric, f);
   uint32_t n = jet_devices_count(ctx->devices);

@@ -8,6 +8,7 @@
 #include "exec.h"
 #include "kernels/kernels.h"
 #include "mem.h"
+#include "yield.h"
 
 static const jet_kernel_fn kernel_table[JET_OP_COUNT] = {
 #define JET_OP(E, name, nopnd, rule, dtm, attrs) [JET_OP_##E] = jet__k_##E,
@@ -56,15 +57,28 @@ static int64_t now_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static jet_status check_ctl(const jet_exec_ctl *ctl, uint32_t i, const jet_node *node) {
-  if (!ctl) return NULL;
-  if (ctl->cancelled && atomic_load(ctl->cancelled) != 0)
-    return jet_status_make(JET_CANCELLED, "execution cancelled before node %u (%s)", i,
-                           jet_op_name(node->op));
-  if (ctl->deadline_ns > 0 && now_ns() >= ctl->deadline_ns)
-    return jet_status_make(JET_DEADLINE_EXCEEDED, "deadline exceeded before node %u (%s)", i,
-                           jet_op_name(node->op));
-  return NULL;
+/* JET_CANCELLED / JET_DEADLINE_EXCEEDED when ctl stops the run now, else
+ * JET_OK after the yield point (runtime/yield.h). */
+static jet_code ctl_stop(const jet_exec_ctl *ctl) {
+  if (!ctl) return JET_OK;
+  if (ctl->cancelled && atomic_load(ctl->cancelled) != 0) return JET_CANCELLED;
+  int64_t now = 0;
+  if (ctl->deadline_ns > 0 && (now = now_ns()) >= ctl->deadline_ns) return JET_DEADLINE_EXCEEDED;
+  jet_yield_point(now);
+  return JET_OK;
+}
+
+jet_status jet_exec_ctl_check(const jet_exec_ctl *ctl, uint32_t i, const jet_node *node) {
+  switch (ctl_stop(ctl)) {
+    case JET_CANCELLED:
+      return jet_status_make(JET_CANCELLED, "execution cancelled before node %u (%s)", i,
+                             jet_op_name(node->op));
+    case JET_DEADLINE_EXCEEDED:
+      return jet_status_make(JET_DEADLINE_EXCEEDED, "deadline exceeded before node %u (%s)", i,
+                             jet_op_name(node->op));
+    default:
+      return NULL;
+  }
 }
 
 const jet_exec_axis *jet_exec_find_axis(const jet_exec_ctl *ctl, const char *name) {
@@ -74,14 +88,16 @@ const jet_exec_axis *jet_exec_find_axis(const jet_exec_ctl *ctl, const char *nam
 }
 
 jet_status jet_exec_poll(const jet_exec_ctl *ctl, const char *what, uint64_t iter) {
-  if (!ctl) return NULL;
-  if (ctl->cancelled && atomic_load(ctl->cancelled) != 0)
-    return jet_status_make(JET_CANCELLED, "execution cancelled in %s at iteration %llu", what,
-                           (unsigned long long)iter);
-  if (ctl->deadline_ns > 0 && now_ns() >= ctl->deadline_ns)
-    return jet_status_make(JET_DEADLINE_EXCEEDED, "deadline exceeded in %s at iteration %llu",
-                           what, (unsigned long long)iter);
-  return NULL;
+  switch (ctl_stop(ctl)) {
+    case JET_CANCELLED:
+      return jet_status_make(JET_CANCELLED, "execution cancelled in %s at iteration %llu", what,
+                             (unsigned long long)iter);
+    case JET_DEADLINE_EXCEEDED:
+      return jet_status_make(JET_DEADLINE_EXCEEDED, "deadline exceeded in %s at iteration %llu",
+                             what, (unsigned long long)iter);
+    default:
+      return NULL;
+  }
 }
 
 static jet_status over_limit(const jet_exec_ctl *ctl, uint64_t live, uint64_t more,
@@ -210,7 +226,7 @@ jet_status jet_exec_graph(const jet_graph *g, const jet_buf *args, uint32_t n_ar
 
   for (uint32_t i = 0; i < g->n_nodes; i++) {
     const jet_node *node = &g->nodes[i];
-    st = check_ctl(ctl, i, node);
+    st = jet_exec_ctl_check(ctl, i, node);
     if (st) goto fail;
     st = run_node(&r, i, ctl);
     if (st) {

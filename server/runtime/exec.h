@@ -55,9 +55,17 @@ const jet_exec_axis *jet_exec_find_axis(const jet_exec_ctl *ctl, const char *nam
 jet_status jet_exec_graph(const jet_graph *g, const jet_buf *args, uint32_t n_args, jet_buf *outs,
                           const jet_exec_ctl *ctl) JET_MUST_USE;
 
+/* Checks ctl (may be NULL) before node i: CANCELLED once the cancel flag is
+ * set, DEADLINE_EXCEEDED past the deadline (both naming the node), else
+ * NULL — and a yield point (runtime/yield.h). Executors call it between
+ * steps. */
+jet_status jet_exec_ctl_check(const jet_exec_ctl *ctl, uint32_t i, const jet_node *node)
+    JET_MUST_USE;
+
 /* Polls ctl (may be NULL) at iteration `iter` of a loop named `what`:
  * CANCELLED once the cancel flag is set, DEADLINE_EXCEEDED past the
- * deadline, else NULL. Loops call it before every iteration. */
+ * deadline, else NULL; a yield point too. Loops call it before every
+ * iteration. */
 jet_status jet_exec_poll(const jet_exec_ctl *ctl, const char *what, uint64_t iter) JET_MUST_USE;
 
 /* Every op has a kernel: used by the op-table completeness test. */

@@ -35,21 +35,8 @@ void jet_program_destroy(jet_program *p) {
 
 void jet_program_get_info(const jet_program *p, jet_program_info *out) { *out = p->info; }
 
-static int64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static jet_status check_ctl(const jet_exec_ctl *ctl, const jet_step *s) {
-  if (!ctl) return NULL;
-  if (ctl->cancelled && atomic_load(ctl->cancelled) != 0)
-    return jet_status_make(JET_CANCELLED, "execution cancelled before node %u (%s)",
-                           s->node_index, jet_op_name(s->node->op));
-  if (ctl->deadline_ns > 0 && now_ns() >= ctl->deadline_ns)
-    return jet_status_make(JET_DEADLINE_EXCEEDED, "deadline exceeded before node %u (%s)",
-                           s->node_index, jet_op_name(s->node->op));
-  return NULL;
+  return jet_exec_ctl_check(ctl, s->node_index, s->node);
 }
 
 static jet_status run_kernel(const jet_program *p, const jet_step *s, void *const *base,

@@ -11,7 +11,10 @@
  * add (a B job of its own size: with sub-millisecond B jobs the p99 measures
  * the machine's jitter under A's load as much as the scheduling).
  *
- *   bench_fairness [FLOOD=200] [TRIES=50] [N=20000] [WORKERS=2] [B_N=0] */
+ * YIELD_US: jetd's exec-yield-us (runtime/yield.h; default: jetd's own,
+ * 100); 0 shows the tail without yield points.
+ *
+ *   bench_fairness [FLOOD=200] [TRIES=50] [N=20000] [WORKERS=2] [B_N=0] [YIELD_US] */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -122,15 +125,17 @@ int main(int argc, char **argv) {
   if (argc > 3) g_n = atoi(argv[3]);
   const char *workers = argc > 4 ? argv[4] : "2";
   if (argc > 5) g_bn = atoi(argv[5]);
+  const char *yield_us = argc > 6 ? argv[6] : NULL;
   if (flood_n < 1 || tries < 1 || tries > 10000 || g_n < 1 || g_bn < 0) {
-    fprintf(stderr, "usage: bench_fairness [FLOOD] [TRIES] [N] [WORKERS] [B_N]\n");
+    fprintf(stderr, "usage: bench_fairness [FLOOD] [TRIES] [N] [WORKERS] [B_N] [YIELD_US]\n");
     return 2;
   }
   char dir[] = "/tmp/jet-fairness-XXXXXX", tokens[64];
   if (!mkdtemp(dir)) return 1;
   snprintf(tokens, sizeof tokens, "%s/tokens", dir);
   if (write_tokens(tokens) != 0) return 1;
-  const char *args[] = {"--tokens-file", tokens, "--workers", workers, "--devices", "1", NULL};
+  const char *args[] = {"--tokens-file", tokens, "--workers", workers, "--devices", "1",
+                        yield_us ? "--exec-yield-us" : NULL, yield_us, NULL};
   jet_test_daemon *d;
   if (jet_test_daemon_start(args, &d) != 0) return 1;
   /* The flood's process is forked before this process starts gRPC. */
@@ -175,9 +180,9 @@ int main(int argc, char **argv) {
   waitpid(child, NULL, 0);
   close(go[1]);
   if (rc) return rc;
-  printf("bench_fairness: workers %s, tenant A: %d flooding clients (%llu Executes in flight "
-         "at the start), one A job %.2f ms alone\n",
-         workers, flood_n, (unsigned long long)in_flight, job_ms);
+  printf("bench_fairness: workers %s, exec-yield-us %s, tenant A: %d flooding clients (%llu "
+         "Executes in flight at the start), one A job %.2f ms alone\n",
+         workers, yield_us ? yield_us : "default", flood_n, (unsigned long long)in_flight, job_ms);
   if (g_bn) printf("  B's calls: the same loop, %d iterations\n", (int)g_bn);
   printf("  B alone        p50 %8.2f ms  p99 %8.2f ms\n", alone[tries / 2], p99(alone, tries));
   printf("  B under flood  p50 %8.2f ms  p99 %8.2f ms\n", loaded[tries / 2], p99(loaded, tries));

@@ -32,6 +32,8 @@
 #include "daemon_harness.h"
 #include "grpc/health/v1/health.pb-c.h"
 #include "jet/jet.h"
+#include "jet/text.h"
+#include "loop_graphs.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
 
@@ -646,6 +648,45 @@ static void test_health_watch(void **state) {
 
 /* ---- configuration ------------------------------------------------------------ */
 
+/* A long execution gives its core away at its loop iterations (jetd's
+ * default exec-yield-us, 50 µs; runtime/yield.h): a loop of ~20 ms on the
+ * server yields many times, and /metrics counts it. */
+static void test_exec_yields_counted(void **state) {
+  world *w = *state;
+  jet_client *c = w->f->client;
+  int code;
+  char *resp = http_get(w->maddr, "/metrics", &code);
+  assert_int_equal(code, 200);
+  const double before = sample(body_of(resp), "jet_exec_yields_total");
+  free(resp);
+  assert_false(isnan(before));
+  jet_graph *g = NULL;
+  JET_TEST_OK(jet_graph_parse(kCount, strlen(kCount), &g));
+  jet_executable *e = NULL;
+  JET_TEST_OK(jet_compile_graph(c, g, NULL, 0, &e));
+  jet_graph_destroy(g);
+  static const float x4[4] = {1, 2, 3, 4};
+  int32_t n = 100000;
+  jet_type ti = jet_type_scalar(JET_I32), t4 = jet_type_make(JET_F32, 1, (int64_t[]){4});
+  jet_arg a[2] = {jet_arg_inline(&ti, &n), jet_arg_inline(&t4, x4)};
+  jet_result r[2];
+  memset(r, 0, sizeof r);
+  struct timeval t0, t1;
+  gettimeofday(&t0, NULL);
+  JET_TEST_OK(jet_execute(e, a, 2, r, 2));
+  gettimeofday(&t1, NULL);
+  jet_results_clear(r, 2);
+  const double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_usec - t0.tv_usec) / 1e3;
+  resp = http_get(w->maddr, "/metrics", &code);
+  const double after = sample(body_of(resp), "jet_exec_yields_total");
+  free(resp);
+  /* One yield per 50 µs of the loop: a tenth of that (one per 0.5 ms) is
+   * plenty of margin for a loaded machine; the round trip's ms bounds the
+   * loop's time from above. */
+  if (!(after - before >= ms * 2 * 0.5 - 1) || !(after - before <= ms * 20 + 1))
+    fail_msg("a %.1f ms loop yielded %g times (exec-yield-us 50)", ms, after - before);
+}
+
 static void test_refuses_non_loopback(void **state) {
   (void)state;
   const char *addrs[] = {"0.0.0.0:9464", "10.1.2.3:9464", "example.com:80", "127.0.0.1"};
@@ -668,6 +709,7 @@ int main(void) {
       cmocka_unit_test(test_http_errors),
       cmocka_unit_test(test_connection_bound),
       cmocka_unit_test(test_json_log_lines),
+      cmocka_unit_test(test_exec_yields_counted),
   };
   const struct CMUnitTest own[] = {
       cmocka_unit_test(test_health_watch),
