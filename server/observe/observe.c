@@ -13,6 +13,7 @@
 
 #include "observe/metrics.h"
 #include "wire/call.h"
+#include "wire/sched.h"
 
 static const double k_seconds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
                                    0.25,   0.5,   1,      2.5,   5,    10,   30,    60};
@@ -20,7 +21,7 @@ static const double k_seconds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.
 
 typedef struct families {
   jet_metrics *reg;
-  jet_metric *requests, *duration, *queue, *dev_mem, *dev_arrays, *tenant_mem;
+  jet_metric *requests, *duration, *queue, *dev_queued, *dev_mem, *dev_arrays, *tenant_mem;
   jet_metric *cache_hits, *cache_misses, *cache_bytes, *cache_entries, *compile;
   jet_metric *sessions, *live_arrays, *uptime, *build, *yields;
 } families;
@@ -74,6 +75,8 @@ jet_status jet_observe_init(void) {
       "RPC duration from accept to status, by method", method, 1, k_seconds, N_SECONDS);
   ADD(queue, JET_METRIC_GAUGE, "jet_execute_queue_depth",
       "Execute calls waiting for or running on a worker", NULL, 0, NULL, 0);
+  ADD(dev_queued, JET_METRIC_GAUGE, "jet_execute_queued",
+      "Execute calls waiting in the fair queues, per device", device, 1, NULL, 0);
   ADD(dev_mem, JET_METRIC_GAUGE, "jet_device_memory_bytes", "Bytes of arrays on each device",
       device, 1, NULL, 0);
   ADD(dev_arrays, JET_METRIC_GAUGE, "jet_device_arrays", "Live arrays on each device", device, 1,
@@ -178,6 +181,8 @@ char *jet_observe_metrics_text(struct jet_ctx *ctx, struct jet_wire *w, size_t *
   jet_metric_clear(f->tenant_mem);
   jet_tenants_each(ctx->tenants, set_tenant_metric, f);
   uint32_t n = jet_devices_count(ctx->devices);
+  uint32_t *queued = calloc(n ? n : 1, sizeof(uint32_t));
+  if (queued && w && w->sched) jet_sched_queued_by_device(w->sched, queued, n);
   for (uint32_t i = 0; i < n; i++) {
     jet_device_info info;
     jet_devices_info(ctx->devices, i, &info);
@@ -186,7 +191,9 @@ char *jet_observe_metrics_text(struct jet_ctx *ctx, struct jet_wire *w, size_t *
     const char *dv[] = {id};
     jet_metric_set(f->dev_mem, dv, (double)info.in_use_bytes);
     jet_metric_set(f->dev_arrays, dv, (double)info.live_arrays);
+    if (queued) jet_metric_set(f->dev_queued, dv, info.id < n ? (double)queued[info.id] : 0);
   }
+  free(queued);
   return jet_metrics_expose(f->reg, len);
 }
 

@@ -1,21 +1,25 @@
-/* Fair scheduling of Executes (sched.h): per-tenant FIFO queues served
- * round-robin, at most max_running at once; and the glue that runs an
- * Execute call through it on the worker threads. */
+/* Fair scheduling of Executes (contract in sched.h): per tenant, one FIFO
+ * queue per device; tenants served round-robin, and a tenant's devices
+ * round-robin in turn; at most max_running at once. */
 #include "wire/sched.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <uv.h>
 
-#include "runtime/tenants.h"
-#include "wire/call.h"
+/* One tenant's queued jobs for one device, oldest first. */
+typedef struct sched_queue {
+  struct sched_queue *next; /* the tenant's queues */
+  uint32_t device, queued;
+  jet_sched_job *head, *tail;
+} sched_queue;
 
 typedef struct sched_tenant {
   struct sched_tenant *next;
   char *name;
-  jet_sched_job *head, *tail;
-  uint32_t queued, running;
+  uint32_t queued, running; /* over all devices */
+  sched_queue *queues;      /* every device the tenant has used (few) */
+  sched_queue *cursor;      /* the queue served last: the next turn starts after it */
 } sched_tenant;
 
 struct jet_sched {
@@ -47,6 +51,17 @@ static sched_tenant *find_tenant(jet_sched *s, const char *name, bool make) {
   return t;
 }
 
+static sched_queue *find_queue(sched_tenant *t, uint32_t device) {
+  for (sched_queue *q = t->queues; q; q = q->next)
+    if (q->device == device) return q;
+  sched_queue *q = calloc(1, sizeof(*q));
+  if (!q) return NULL;
+  q->device = device;
+  q->next = t->queues;
+  t->queues = q;
+  return q;
+}
+
 /* Why a queued job must not run at now_ns (NULL = it may run). */
 static jet_status unfit(const jet_sched_job *j, int64_t now_ns) {
   if (j->deadline_ns && now_ns >= j->deadline_ns)
@@ -75,7 +90,7 @@ static bool may_start(const jet_sched *s, const sched_tenant *t) {
 }
 
 /* The next tenant after the cursor (wrapping) that may start a job. */
-static sched_tenant *next_turn(jet_sched *s) {
+static sched_tenant *next_tenant(jet_sched *s) {
   sched_tenant *start = s->cursor && s->cursor->next ? s->cursor->next : s->tenants;
   sched_tenant *t = start;
   do {
@@ -85,17 +100,31 @@ static sched_tenant *next_turn(jet_sched *s) {
   return NULL;
 }
 
+/* t's next device queue with a job, after its cursor (wrapping). */
+static sched_queue *next_queue(sched_tenant *t) {
+  sched_queue *start = t->cursor && t->cursor->next ? t->cursor->next : t->queues;
+  sched_queue *q = start;
+  do {
+    if (q->head) return q;
+    q = q->next ? q->next : t->queues;
+  } while (q != start);
+  return NULL; /* not reached while t->queued > 0 */
+}
+
 static void pump(jet_sched *s) {
   if (s->pumping) return; /* a run/drop callback re-entered: the outer loop goes on */
   s->pumping = true;
   while (s->running < s->max_running && s->queued) {
-    sched_tenant *t = next_turn(s);
-    if (!t) break;
+    sched_tenant *t = next_tenant(s);
+    sched_queue *q = t ? next_queue(t) : NULL;
+    if (!q) break;
     s->cursor = t;
-    jet_sched_job *j = t->head;
-    t->head = j->next;
-    if (!t->head) t->tail = NULL;
+    t->cursor = q;
+    jet_sched_job *j = q->head;
+    q->head = j->next;
+    if (!q->head) q->tail = NULL;
     j->next = NULL;
+    q->queued--;
     t->queued--;
     s->queued--;
     jet_status why = unfit(j, mono_ns());
@@ -121,11 +150,14 @@ jet_status jet_sched_submit(jet_sched *s, jet_sched_job *j, uint64_t limit) {
                            "tenant '%s': tenant-executions %llu exceeded: %u running or queued, 1 "
                            "more asked",
                            name, (unsigned long long)limit, t->queued + t->running);
+  sched_queue *q = find_queue(t, j->device);
+  if (!q) return jet_status_oom("scheduler queue");
   j->next = NULL;
   j->owner = t;
   j->running = false;
-  if (t->tail) t->tail->next = j; else t->head = j;
-  t->tail = j;
+  if (q->tail) q->tail->next = j; else q->head = j;
+  q->tail = j;
+  q->queued++;
   t->queued++;
   s->queued++;
   pump(s);
@@ -144,24 +176,27 @@ void jet_sched_done(jet_sched *s, jet_sched_job *j) {
 void jet_sched_expire(jet_sched *s, int64_t now_ns) {
   jet_sched_job *dead = NULL, **dead_tail = &dead;
   for (sched_tenant *t = s->tenants; t; t = t->next) {
-    jet_sched_job *keep = NULL, *last = NULL;
-    for (jet_sched_job *j = t->head, *n; j; j = n) {
-      n = j->next;
-      j->next = NULL;
-      jet_status why = unfit(j, now_ns);
-      if (why) {
-        jet_status_free(why);
-        *dead_tail = j;
-        dead_tail = &j->next;
-        t->queued--;
-        s->queued--;
-      } else {
-        if (last) last->next = j; else keep = j;
-        last = j;
+    for (sched_queue *q = t->queues; q; q = q->next) {
+      jet_sched_job *keep = NULL, *last = NULL;
+      for (jet_sched_job *j = q->head, *n; j; j = n) {
+        n = j->next;
+        j->next = NULL;
+        jet_status why = unfit(j, now_ns);
+        if (why) {
+          jet_status_free(why);
+          *dead_tail = j;
+          dead_tail = &j->next;
+          q->queued--;
+          t->queued--;
+          s->queued--;
+        } else {
+          if (last) last->next = j; else keep = j;
+          last = j;
+        }
       }
+      q->head = keep;
+      q->tail = last;
     }
-    t->head = keep;
-    t->tail = last;
   }
   /* Answered after the queues are consistent again (a drop may re-enter). */
   for (jet_sched_job *j = dead, *n; j; j = n) {
@@ -177,11 +212,15 @@ void jet_sched_destroy(jet_sched *s) {
   if (!s) return;
   for (sched_tenant *t = s->tenants, *n; t; t = n) {
     n = t->next;
-    for (jet_sched_job *j = t->head, *jn; j; j = jn) {
-      jn = j->next;
-      j->next = NULL;
-      j->owner = NULL;
-      j->drop(j, jet_status_make(JET_CANCELLED, "the server is shutting down"));
+    for (sched_queue *q = t->queues, *qn; q; q = qn) {
+      qn = q->next;
+      for (jet_sched_job *j = q->head, *jn; j; j = jn) {
+        jn = j->next;
+        j->next = NULL;
+        j->owner = NULL;
+        j->drop(j, jet_status_make(JET_CANCELLED, "the server is shutting down"));
+      }
+      free(q);
     }
     free(t->name);
     free(t);
@@ -197,93 +236,8 @@ uint32_t jet_sched_tenant_jobs(const jet_sched *s, const char *tenant) {
   return 0;
 }
 
-/* ---- wire glue ------------------------------------------------------------ */
-
-typedef struct sched_call {
-  jet_work work; /* first member */
-  jet_sched_job job;
-  jet_call *c;
-} sched_call;
-
-static void sc_state_free(jet_call *c) {
-  free(c->state);
-  c->state = NULL;
-}
-
-static void sc_work(jet_work *w) {
-  sched_call *sc = (sched_call *)w;
-  jet__unary_run(sc->c);
-}
-
-static void sc_after(jet_work *w) {
-  sched_call *sc = (sched_call *)w;
-  jet_call *c = sc->c;
-  atomic_fetch_sub(&c->ctx->in_flight, 1);
-  jet__unary_after(c);
-  jet_sched_done(c->w->sched, &sc->job);
-  jet__call_unref(c);
-}
-
-static void sc_run(jet_sched_job *j) {
-  sched_call *sc = j->arg;
-  jet_call *c = sc->c;
-  sc->work.run = sc_work;
-  sc->work.after = sc_after;
-  jet_workers_submit(c->w->workers, &sc->work);
-}
-
-static void sc_drop(jet_sched_job *j, jet_status st) {
-  sched_call *sc = j->arg;
-  jet_call *c = sc->c;
-  atomic_fetch_sub(&c->ctx->in_flight, 1);
-  jet__call_finish(c, st, NULL);
-  jet__call_unref(c);
-}
-
-/* The call closed (done, cancelled, or its deadline passed): sweep the
- * queues so a cancelled queued call is answered and freed at once. */
-static void sc_on_close(jet_call *c) {
-  if (c->w->sched) jet_sched_expire(c->w->sched, mono_ns());
-}
-
-void jet__sched_execute(jet_call *c) {
-  jet_wire *w = c->w;
-  if (!w->sched) {
-    uint32_t n = c->ctx->cfg.workers;
-    w->sched = jet_sched_create(n ? n : jet_config_online_cpus());
-    /* Several tenants (a tokens file): one worker slot is kept for tenants
-     * with nothing running, so a tenant flooding the queue cannot make
-     * another's call wait for one of its jobs to finish. One tenant gets
-     * every slot. */
-    if (w->sched && w->auth) jet_sched_set_reserve(w->sched, 1);
-  }
-  sched_call *sc = w->sched && !c->state ? calloc(1, sizeof(*sc)) : NULL;
-  if (!sc) {
-    jet__call_finish(c, jet_status_oom("Execute scheduling"), NULL);
-    return;
-  }
-  jet_tenant *acct = jet_tenants_get(c->ctx->tenants, c->tenant);
-  sc->c = c;
-  sc->job = (jet_sched_job){.tenant = c->tenant,
-                            .deadline_ns = jet__call_deadline_ns(c),
-                            .cancelled = &c->cancelled,
-                            .run = sc_run,
-                            .drop = sc_drop,
-                            .arg = sc};
-  c->state = sc;
-  c->state_free = sc_state_free;
-  if (!c->on_close) c->on_close = sc_on_close;
-  jet__call_ref(c);
-  atomic_fetch_add(&c->ctx->in_flight, 1);
-  jet_status st = jet_sched_submit(w->sched, &sc->job, jet_tenant_get_limits(acct).executions);
-  if (st) {
-    atomic_fetch_sub(&c->ctx->in_flight, 1);
-    jet__call_finish(c, st, NULL);
-    jet__call_unref(c);
-  }
-}
-
-void jet__sched_free(jet_wire *w) {
-  jet_sched_destroy(w->sched);
-  w->sched = NULL;
+void jet_sched_queued_by_device(const jet_sched *s, uint32_t *counts, uint32_t n_devices) {
+  for (const sched_tenant *t = s->tenants; t; t = t->next)
+    for (const sched_queue *q = t->queues; q; q = q->next)
+      if (q->device < n_devices) counts[q->device] += q->queued;
 }

@@ -1,10 +1,16 @@
-/* Fair scheduling of Executes across tenants (sched.c; owner: quotas).
+/* Fair scheduling of Executes across tenants and devices (sched.c; owner:
+ * quotas).
  *
- * Executes do not go to the worker threads (wire/workers.h) in arrival order: each waits
- * in its tenant's FIFO queue, and whenever fewer than `max_running` run,
- * the next job comes from the next tenant with a queued job (plain
- * round-robin over tenants), so one tenant's thousand queued calls do not
- * starve another tenant's one. With `reserve` slots (jet_sched_set_reserve;
+ * Executes do not go to the worker threads (wire/workers.h) in arrival
+ * order: each waits in a FIFO queue of its tenant for its device (the
+ * device its committed arguments are on, jet_sched_job.device), and
+ * whenever fewer than `max_running` run, the next job comes from the next
+ * tenant with a queued job (round-robin over tenants), from that tenant's
+ * next device with one (round-robin over its devices). So one tenant's
+ * thousand queued calls do not starve another tenant's one, and a tenant's
+ * call for one device does not wait behind its own thousand for another.
+ * The devices share the worker threads (CPU devices share the cores):
+ * `max_running` bounds the Executes running over all of them. With `reserve` slots (jet_sched_set_reserve;
  * jetd keeps 1 when it has several tenants), a tenant that already runs
  * max_running - reserve jobs waits, so a tenant with nothing running finds
  * a free slot at once instead of waiting for a flood's job to end. A
@@ -35,6 +41,7 @@ typedef struct jet_sched_job jet_sched_job;
 struct jet_sched_job {
   /* Set by the submitter. */
   const char *tenant;      /* copied by the scheduler's tenant entry */
+  uint32_t device;         /* the device it will run on (its queue) */
   int64_t deadline_ns;     /* CLOCK_MONOTONIC; 0 = none */
   atomic_int *cancelled;   /* may be NULL */
   void (*run)(jet_sched_job *j);  /* start it; call jet_sched_done when it ends */
@@ -68,6 +75,9 @@ void jet_sched_expire(jet_sched *s, int64_t now_ns);
 uint32_t jet_sched_running(const jet_sched *s);
 uint32_t jet_sched_queued(const jet_sched *s);
 uint32_t jet_sched_tenant_jobs(const jet_sched *s, const char *tenant);
+/* Adds each device's queued jobs (all tenants) to counts[device], for
+ * devices below n_devices. */
+void jet_sched_queued_by_device(const jet_sched *s, uint32_t *counts, uint32_t n_devices);
 
 /* Wire glue: runs Execute call c under w's scheduler (made on first use,
  * max_running = the daemon's workers). */

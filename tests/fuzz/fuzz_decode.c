@@ -11,6 +11,8 @@
  *   Execute: each argument's inline array through jet_array_from_proto;
  *   PutArrayChunk: jet_type_from_proto of the first chunk's type and the
  *            byte count it implies.
+ * An ExecuteRequest's bytes also go through the device hint's scanner
+ * (wire/exec_peek.h), which reads them undecoded on the loop thread.
  * Errors are fine (each must carry a code and a message); crashes, leaks,
  * sanitizer reports and hangs are not. Owned by the fuzzload helper. */
 #include <stddef.h>
@@ -26,6 +28,7 @@
 #include "jet/protoconv.h"
 #include "jet/rpc_codec.h"
 #include "jet/v1/jet.pb-c.h"
+#include "wire/exec_peek.h"
 #include "wire/graph_request.h"
 
 #define MAX_NODES 1000000 /* jetd's default max-nodes */
@@ -72,6 +75,12 @@ static jet_status put_chunk(const Jet__V1__PutArrayChunk *ch) {
   return NULL;
 }
 
+static bool count_id(void *ctx, const char *id) {
+  if (strlen(id) > 128) abort();
+  ++*(uint32_t *)ctx;
+  return false;
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc;
   (void)argv;
@@ -90,6 +99,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   grpc_slice_unref(s);
   jet_arena *a = jet_arena_create(4096);
   if (!a || !bb) abort();
+  if (which == 1) {
+    uint32_t n_ids = 0;
+    (void)jet__execute_scan_handles(bb, count_id, &n_ids);
+    if (n_ids > 256) abort();
+  }
   ProtobufCMessage *m = NULL;
   jet_status st = jet_rpc_unpack(bb, descs[which], a, &m);
   if (!st) {

@@ -344,6 +344,8 @@ static void test_metrics_match_stats(void **state) {
     assert_true(sample(text, key) == (double)devs[i].memory_in_use_bytes);
     snprintf(key, sizeof key, "jet_device_arrays{device=\"%u\"}", devs[i].id);
     assert_true(sample(text, key) == (double)devs[i].live_arrays);
+    snprintf(key, sizeof key, "jet_execute_queued{device=\"%u\"}", devs[i].id);
+    assert_true(sample(text, key) == 0); /* nothing waits now */
   }
   assert_non_null(strstr(text, "# TYPE jet_compile_duration_seconds histogram\n"));
   free(resp);

@@ -245,6 +245,52 @@ static void test_reentrant_done(void **state) {
   for (int i = 0; i < 100; i++) free(j[i]);
 }
 
+/* Per device: A's jobs for device 0 queue FIFO, but its job for device 1
+ * (and B's) take turns with them instead of waiting behind all of them;
+ * queued counts per device add up over tenants. */
+static void test_device_queues(void **state) {
+  (void)state;
+  rec r = {0};
+  jet_sched *s = jet_sched_create(1);
+  job *all[16];
+  int n = 0;
+  char name[16];
+  for (int i = 0; i < 6; i++) {
+    snprintf(name, sizeof(name), "A%d", i);
+    all[n] = mk(&r, "A", name, 0);
+    assert_null(jet_sched_submit(s, &all[n++]->j, 0));
+  }
+  all[n] = mk(&r, "A", "A-d1", 0);
+  all[n]->j.device = 1;
+  assert_null(jet_sched_submit(s, &all[n++]->j, 0));
+  all[n] = mk(&r, "A", "A-d1b", 0);
+  all[n]->j.device = 1;
+  assert_null(jet_sched_submit(s, &all[n++]->j, 0));
+  all[n] = mk(&r, "B", "B-d1", 0);
+  all[n]->j.device = 1;
+  assert_null(jet_sched_submit(s, &all[n++]->j, 0));
+  uint32_t q[3] = {0, 0, 0};
+  jet_sched_queued_by_device(s, q, 3);
+  assert_int_equal(q[0], 5); /* A0 runs */
+  assert_int_equal(q[1], 3);
+  assert_int_equal(q[2], 0);
+  uint32_t q1[1] = {7};
+  jet_sched_queued_by_device(s, q1, 1); /* adds; devices past n are left out */
+  assert_int_equal(q1[0], 12);
+  while (jet_sched_running(s)) {
+    job *cur = find_run(all, n, r.order[r.n_run - 1]);
+    jet_sched_done(s, &cur->j);
+  }
+  assert_int_equal(r.n_run, 9);
+  /* Tenants take turns (B, then A), and A's turns go round its devices. */
+  const char *want[] = {"A0", "B-d1", "A-d1", "A1", "A-d1b", "A2", "A3", "A4", "A5"};
+  for (int i = 0; i < 9; i++)
+    if (strcmp(r.order[i], want[i]))
+      fail_msg("run %d: %s, expected %s", i, r.order[i], want[i]);
+  jet_sched_destroy(s);
+  for (int i = 0; i < n; i++) free(all[i]);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_round_robin),
@@ -252,6 +298,7 @@ int main(void) {
       cmocka_unit_test(test_reserved_slot),
       cmocka_unit_test(test_deadline_and_cancel_while_queued),
       cmocka_unit_test(test_reentrant_done),
+      cmocka_unit_test(test_device_queues),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
