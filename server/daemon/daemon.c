@@ -43,11 +43,26 @@ static void on_signal(uv_signal_t *h, int signum) {
   if (d->signals == 1 && d->grace_ms > 0) uv_timer_start(&d->grace, on_grace, d->grace_ms, 0);
 }
 
-/* SIGHUP: re-read the tokens file; a bad file keeps the old table. Calls
- * in flight and open connections are not touched. */
+/* SIGHUP, TLS part: the certificate, key and client CA files. */
+static void reload_tls(jetd_state *d) {
+  bool changed;
+  jet_status st = jet_wire_reload_tls(d->wire, &changed);
+  if (st) {
+    jet_log(JET_LOG_ERROR, 0, "SIGHUP: %s; keeping the TLS certificate in use",
+            jet_status_message(st));
+    jet_status_free(st);
+  } else {
+    jet_log(JET_LOG_INFO, 0, "SIGHUP: TLS files re-read: %s",
+            changed ? "new connections get the new certificate" : "unchanged");
+  }
+}
+
+/* SIGHUP: re-read the tokens file and the TLS files; bad files keep what
+ * is in use. Calls in flight and open connections are not touched. */
 static void on_sighup(uv_signal_t *h, int signum) {
   jetd_state *d = h->data;
   (void)signum;
+  if (jet_wire_has_tls(d->wire)) reload_tls(d);
   if (!d->auth) {
     jet_log(JET_LOG_INFO, 0, "received SIGHUP: no tokens-file to re-read");
     return;

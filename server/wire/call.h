@@ -134,6 +134,7 @@ struct jet_wire {
   jet_handoff *events;         /* completion-queue events -> loop (wire/handoff.h) */
   jet_handoff_item cq_done;    /* posted last, when the completion queue has shut down */
   jet_workers *workers;        /* Compile/Transform/Execute jobs' threads */
+  struct jet_tls *tls;         /* the port's TLS material (wire/tls.h); NULL = plaintext */
   jet_method_table methods;
   jet_accept *accepts; /* methods.n + 1 */
   uint32_t armed;

@@ -298,7 +298,7 @@ jet_status jet_wire_start(uv_loop_t *loop, jet_ctx *ctx, void (*on_stopped)(void
         m->read_payload ? GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER : GRPC_SRM_PAYLOAD_NONE, 0);
   }
   grpc_server_credentials *creds = NULL;
-  st = jet__tls_server_credentials(&ctx->cfg.security, &creds);
+  st = jet__tls_server_credentials(&ctx->cfg.security, &w->tls, &creds);
   if (st) {
     discard_unstarted(w);
     free(w);
@@ -352,7 +352,15 @@ void jet_wire_destroy(jet_wire *w) {
   jet__sched_free(w);
   grpc_server_destroy(w->srv);
   grpc_completion_queue_destroy(w->cq);
+  jet__tls_free(w->tls); /* after the server: gRPC asked it at handshakes */
   free(w->accepts);
   jet__methods_free(&w->methods);
   free(w);
+}
+
+bool jet_wire_has_tls(const jet_wire *w) { return w->tls != NULL; }
+
+jet_status jet_wire_reload_tls(jet_wire *w, bool *changed) {
+  *changed = false;
+  return w->tls ? jet__tls_reload(w->tls, changed) : NULL;
 }

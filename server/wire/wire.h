@@ -29,6 +29,12 @@ jet_status jet_wire_start(uv_loop_t *loop, jet_ctx *ctx, void (*on_stopped)(void
  * borrowed, outlives w). Call before uv_run; NULL = no tokens. */
 struct jet_auth;
 void jet_wire_set_auth(jet_wire *w, struct jet_auth *auth);
+/* Whether the port serves TLS; re-reading its certificate, key and client
+ * CA files (SIGHUP): new connections get them, open ones keep theirs; files
+ * that fail the checks keep the material in use (error naming the file).
+ * *changed: whether the files differ from what was in use. */
+bool jet_wire_has_tls(const jet_wire *w);
+jet_status jet_wire_reload_tls(jet_wire *w, bool *changed) JET_MUST_USE;
 /* Loop thread only. Safe to call repeatedly. */
 void jet_wire_shutdown(jet_wire *w, bool force);
 /* After on_stopped ran and uv_run returned. */

@@ -4,7 +4,9 @@
  * refused; tenants cannot use each other's sessions, handles or executable
  * ids; SIGHUP adds and revokes tokens while other clients keep working;
  * protected mode refuses 0.0.0.0 without TLS and tokens; Health Check needs
- * no token. */
+ * no token; SIGHUP re-reads the certificate and key (new connections get
+ * the new ones, open ones keep working, files that fail the checks keep
+ * the old), and a key that is not the certificate's is refused at start. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -75,7 +77,13 @@ static int group_setup(void **state) {
            "openssl req -newkey rsa:2048 -nodes -keyout cli.key -out cli.csr "
            "-subj /CN=jet-client && "
            "openssl x509 -req -in cli.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out cli.pem "
-           "-days 2",
+           "-days 2 && "
+           "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca2.key -out ca2.pem -days 2 "
+           "-subj /CN=jet-test-ca-2 && "
+           "openssl req -newkey rsa:2048 -nodes -keyout srv2.key -out srv2.csr "
+           "-subj /CN=localhost && "
+           "openssl x509 -req -in srv2.csr -CA ca2.pem -CAkey ca2.key -CAcreateserial "
+           "-out srv2.pem -days 2 -extfile srv.ext",
            g_dir);
   return sh(cmd) == 0 ? 0 : -1;
 }
@@ -254,6 +262,85 @@ static void test_tls_tokens_sighup(void **state) {
   assert_int_equal(jet_test_daemon_stop(d), 0);
 }
 
+/* A plain-TLS client trusting the CA file `ca`. */
+static jet_status open_ca(const char *addr, const char *ca, jet_client **out) {
+  jet_client_options o = {.address = addr, .tls_ca_file = ca, .connect_timeout_ms = 5000,
+                          .timeout_ms = 10000};
+  return jet_client_open(&o, out);
+}
+
+static void copy_file(const char *from, const char *to) {
+  char cmd[800];
+  snprintf(cmd, sizeof cmd, "cp '%s' '%s'", from, to);
+  assert_int_equal(sh(cmd), 0);
+}
+
+static void test_tls_reload(void **state) {
+  (void)state;
+  char cert[320], key[320], ca2[320], srv2[320], srv2key[320];
+  snprintf(cert, sizeof cert, "%s/live.pem", g_dir);
+  snprintf(key, sizeof key, "%s/live.key", g_dir);
+  snprintf(ca2, sizeof ca2, "%s/ca2.pem", g_dir);
+  snprintf(srv2, sizeof srv2, "%s/srv2.pem", g_dir);
+  snprintf(srv2key, sizeof srv2key, "%s/srv2.key", g_dir);
+  copy_file(g_srv_cert, cert);
+  copy_file(g_srv_key, key);
+  const char *args[] = {"--tls-cert", cert, "--tls-key", key, NULL};
+  jet_test_daemon *d;
+  assert_int_equal(jet_test_daemon_start(args, &d), 0);
+  const char *addr = jet_test_daemon_address(d);
+  jet_client *old = NULL, *x = NULL;
+  JET_TEST_OK(open_ca(addr, g_ca, &old));
+  jet_executable *e;
+  square_exe(old, &e);
+  jet_status st = open_ca(addr, ca2, &x); /* not trusted yet */
+  assert_non_null(st);
+  jet_status_free(st);
+
+  /* Renewed: a certificate of another CA. */
+  copy_file(srv2, cert);
+  copy_file(srv2key, key);
+  assert_int_equal(jet_test_daemon_signal(d, SIGHUP), 0);
+  for (int i = 0; i < 100 && !x; i++) { /* the reload is asynchronous */
+    st = open_ca(addr, ca2, &x);
+    if (st) {
+      jet_status_free(st);
+      jet_test_sleep_ms(50);
+    }
+  }
+  if (!x) fail_msg("no connection with the renewed certificate after SIGHUP");
+  jet_executable *e2;
+  square_exe(x, &e2);
+  expect_square(e2, 3.0f);
+  jet_client_close(x);
+  x = NULL;
+  expect_square(e, 4.0f); /* the open connection keeps working */
+  st = open_ca(addr, g_ca, &x); /* a new one gets the new certificate */
+  assert_non_null(st);
+  assert_int_equal(jet_status_code(st), JET_UNAVAILABLE);
+  jet_status_free(st);
+
+  /* A key that is not the certificate's: refused, the renewed one stays. */
+  copy_file(g_srv_key, key);
+  assert_int_equal(jet_test_daemon_signal(d, SIGHUP), 0);
+  jet_test_sleep_ms(300);
+  JET_TEST_OK(open_ca(addr, ca2, &x));
+  square_exe(x, &e2);
+  expect_square(e2, 5.0f);
+  jet_client_close(x);
+  jet_client_close(old);
+  assert_int_equal(jet_test_daemon_stop(d), 0);
+
+  /* ... and at start: exit 2 naming both files. */
+  const char *argv[] = {JETD_PATH, "--listen", "127.0.0.1:0", "--tls-cert", cert,
+                        "--tls-key", key, NULL};
+  jet_test_proc_result r;
+  assert_int_equal(jet_test_run_program(argv, NULL, 20000, &r), 0);
+  assert_int_equal(r.status, 2);
+  if (!strstr(r.err, "does not belong to tls-cert")) fail_msg("unexpected message: %s", r.err);
+  jet_test_proc_result_free(&r);
+}
+
 /* ---- raw unary calls with chosen token and session ---- */
 
 static grpc_status_code raw(const char *addr, const char *method, const ProtobufCMessage *msg,
@@ -398,6 +485,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_protected_mode),
       cmocka_unit_test(test_tls_tokens_sighup),
+      cmocka_unit_test(test_tls_reload),
       cmocka_unit_test(test_tenants),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
