@@ -5,7 +5,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "wire/context.h"
 
 /* One tenant's queued jobs for one device, oldest first. */
 typedef struct sched_queue {
@@ -72,12 +73,6 @@ static jet_status unfit(const jet_sched_job *j, int64_t now_ns) {
   return NULL;
 }
 
-static int64_t mono_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 void jet_sched_set_reserve(jet_sched *s, uint32_t reserve) {
   s->reserve = reserve < s->max_running ? reserve : s->max_running - 1;
 }
@@ -127,7 +122,7 @@ static void pump(jet_sched *s) {
     q->queued--;
     t->queued--;
     s->queued--;
-    jet_status why = unfit(j, mono_ns());
+    jet_status why = unfit(j, jet_now_ns());
     if (why) {
       j->owner = NULL;
       j->drop(j, why);

@@ -3,18 +3,11 @@
  * the worker threads when its turn comes, and a call that closes while
  * queued (cancel, deadline) is answered at once without running. */
 #include <stdlib.h>
-#include <time.h>
 
 #include "runtime/tenants.h"
 #include "wire/call.h"
 #include "wire/exec_peek.h"
 #include "wire/sched.h"
-
-static int64_t mono_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 typedef struct sched_call {
   jet_work work; /* first member */
@@ -60,7 +53,7 @@ static void sc_drop(jet_sched_job *j, jet_status st) {
 /* The call closed (done, cancelled, or its deadline passed): sweep the
  * queues so a cancelled queued call is answered and freed at once. */
 static void sc_on_close(jet_call *c) {
-  if (c->w->sched) jet_sched_expire(c->w->sched, mono_ns());
+  if (c->w->sched) jet_sched_expire(c->w->sched, jet_now_ns());
 }
 
 void jet__sched_execute(jet_call *c) {
