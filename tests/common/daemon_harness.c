@@ -301,6 +301,41 @@ const char *jet_test_daemon_address(const jet_test_daemon *d) { return d->addres
 pid_t jet_test_daemon_pid(const jet_test_daemon *d) { return d->pid; }
 const char *jet_test_daemon_log_path(const jet_test_daemon *d) { return d->log_path; }
 
+char *jet_test_read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+  if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+    free(buf);
+    buf = NULL;
+  }
+  fclose(f);
+  if (buf) buf[n] = '\0';
+  if (buf && len) *len = (size_t)n;
+  return buf;
+}
+
+int jet_test_daemon_metrics_address(const jet_test_daemon *d, char *out, size_t cap) {
+  static const char kLine[] = "jetd metrics on ";
+  char *log = jet_test_read_file(d->log_path, NULL);
+  const char *p = log ? strstr(log, kLine) : NULL;
+  int rc = -1;
+  if (p) {
+    p += strlen(kLine);
+    size_t n = strcspn(p, "\r\n");
+    if (n < cap) {
+      memcpy(out, p, n);
+      out[n] = '\0';
+      rc = 0;
+    }
+  }
+  free(log);
+  return rc;
+}
+
 int jet_test_daemon_signal(jet_test_daemon *d, int sig) {
   if (d->exited) return -1;
   return kill(d->pid, sig);

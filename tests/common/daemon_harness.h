@@ -42,6 +42,14 @@ int jet_test_daemon_start(const char *const *extra_args, jet_test_daemon **out);
 const char *jet_test_daemon_address(const jet_test_daemon *d);
 pid_t jet_test_daemon_pid(const jet_test_daemon *d);
 const char *jet_test_daemon_log_path(const jet_test_daemon *d);
+/* The ADDRESS of the daemon's "jetd metrics on ADDRESS" log line (started
+ * with --metrics-listen) into out. 0, or -1 when the line is missing or
+ * does not fit. */
+int jet_test_daemon_metrics_address(const jet_test_daemon *d, char *out, size_t cap);
+
+/* The whole file at path, malloc'd and NUL-terminated (*len = its size when
+ * len is not NULL); NULL when it cannot be read. */
+char *jet_test_read_file(const char *path, size_t *len);
 
 /* Sends a signal to the daemon (e.g. SIGTERM in the shutdown test). */
 int jet_test_daemon_signal(jet_test_daemon *d, int sig);

@@ -1,6 +1,7 @@
 /* Graphs in the text form shared by the tests and benchmarks that need a
  * run of a chosen length, an endless one, or a tiny one (test_e2e_loop_
- * limits.c, test_quotas.c, bench_fairness.c). */
+ * limits.c, test_quotas.c, test_metrics.c, test_server_loops.c,
+ * bench_fairness.c). */
 #ifndef JET_TEST_LOOP_GRAPHS_H
 #define JET_TEST_LOOP_GRAPHS_H
 

@@ -21,6 +21,7 @@
 
 #include "daemon_harness.h"
 #include "jet/jet.h"
+#include "run_f32.h"
 
 #define REL_TOL 1e-5
 #define MAXN 8
@@ -42,24 +43,6 @@ static void fill(float *x, size_t n, uint32_t seed) {
 
 static jet_type tf32(int32_t rank, const int64_t *d) { return jet_type_make(JET_F32, rank, d); }
 
-/* Compiles g under tf[0..n_tf), runs it on inline args and copies output 0
- * (f32) to out (cap floats); its type goes to *ty. */
-static void run1(jet_client *c, const jet_graph *g, const jet_transform *tf, size_t n_tf,
-                 const jet_arg *args, size_t n_args, jet_type *ty, float *out, size_t cap) {
-  jet_executable *e;
-  JET_TEST_OK(jet_compile_graph(c, g, tf, n_tf, &e));
-  size_t n = jet_executable_num_outputs(e);
-  assert_true(n >= 1 && n <= 4);
-  jet_result r[4];
-  memset(r, 0, sizeof r);
-  JET_TEST_OK(jet_execute_inline(e, args, n_args, r, n));
-  assert_int_equal(r[0].type.dtype, JET_F32);
-  *ty = r[0].type;
-  size_t m = r[0].nbytes / sizeof(float);
-  assert_true(m <= cap);
-  memcpy(out, r[0].data, m * sizeof(float));
-  jet_results_clear(r, n);
-}
 
 /* ---- One member's graph: x: f32[A, B] -> op(x) ------------------------ */
 
@@ -269,7 +252,7 @@ static void run_case(jet_client *c, const coll_case *cc, int n, int in_axis) {
   jet_transform v = jet_tf_vmap(in, 1, NULL, 0, n, "i");
   jet_arg arg = jet_arg_inline(&bt, batch);
   jet_type ot;
-  run1(c, jet_builder_graph(b), &v, 1, &arg, 1, &ot, got, MAXE);
+  JET_TEST_OK(jet_test_run_f32(c, jet_builder_graph(b), &v, 1, &arg, 1, &ot, got, MAXE));
   assert_int_equal(ot.rank, yt->rank + 1);
   assert_int_equal(ot.dims[0], n);
   char what[96];
@@ -306,7 +289,7 @@ static void test_doc_examples(void **state) {
   jet_transform v = jet_tf_vmap(NULL, 0, NULL, 0, 3, "i");
   jet_arg arg = jet_arg_inline(&t34, xs);
   jet_type ot;
-  run1(f->client, jet_builder_graph(b), &v, 1, &arg, 1, &ot, out, 16);
+  JET_TEST_OK(jet_test_run_f32(f->client, jet_builder_graph(b), &v, 1, &arg, 1, &ot, out, 16));
   assert_true(jet_type_equal(&ot, &t34));
   const double rows[4] = {12, 15, 18, 21};
   for (int i = 0; i < 12; i++) expect_close(out[i], rows[i % 4], "psum doc example", i);
@@ -319,7 +302,7 @@ static void test_doc_examples(void **state) {
   v = jet_tf_vmap(NULL, 0, NULL, 0, 4, "i");
   float r4[4] = {0, 1, 2, 3};
   arg = jet_arg_inline(&t4, r4);
-  run1(f->client, jet_builder_graph(b), &v, 1, &arg, 1, &ot, out, 16);
+  JET_TEST_OK(jet_test_run_f32(f->client, jet_builder_graph(b), &v, 1, &arg, 1, &ot, out, 16));
   for (int i = 0; i < 4; i++) expect_close(out[i], i / 6.0, "x / psum(x)", i);
   jet_builder_destroy(b);
 }
@@ -350,7 +333,7 @@ static void test_nested_two_names(void **state) {
                          jet_tf_vmap(NULL, 0, NULL, 0, I, "i")};
   jet_arg arg = jet_arg_inline(&txs, xs);
   jet_type ot;
-  run1(f->client, jet_builder_graph(b), tf, 2, &arg, 1, &ot, out, I * J);
+  JET_TEST_OK(jet_test_run_f32(f->client, jet_builder_graph(b), tf, 2, &arg, 1, &ot, out, I * J));
   assert_true(jet_type_equal(&ot, &txs));
   for (int i = 0; i < I; i++)
     for (int j = 0; j < J; j++) {
@@ -400,7 +383,7 @@ static void test_pmean_of_grads(void **state) {
   jet_transform v = jet_tf_vmap(in, 3, NULL, 0, E, "b");
   jet_arg args[3] = {jet_arg_inline(&tw, wv), jet_arg_inline(&txs, xs), jet_arg_inline(&tys, ys)};
   jet_type ot;
-  run1(f->client, jet_builder_graph(gb), &v, 1, args, 3, &ot, out, E * D);
+  JET_TEST_OK(jet_test_run_f32(f->client, jet_builder_graph(gb), &v, 1, args, 3, &ot, out, E * D));
   assert_true(jet_type_equal(&ot, &txs));
   double mean[D] = {0};
   for (int e = 0; e < E; e++) {

@@ -25,6 +25,7 @@
 #include "daemon_harness.h"
 #include "jet/jet.h"
 #include "jet/text.h"
+#include "run_f32.h"
 
 #define NDEV 4
 #define MAXE 4096
@@ -49,31 +50,6 @@ static int64_t elems(const jet_type *t) {
   int64_t n = 1;
   for (int32_t d = 0; d < t->rank; d++) n *= t->dims[d];
   return n;
-}
-
-/* Compiles g under tf[0..n_tf) with the argument types (so a pmap without
- * axis_size reads it from them), runs it on inline args and copies output
- * 0 (f32, at most cap floats) to out and its type to *ty. */
-static jet_status run(jet_client *c, const jet_graph *g, const jet_transform *tf, size_t n_tf,
-                      const jet_arg *args, size_t n_args, jet_type *ty, float *out, size_t cap) {
-  jet_type at[8];
-  assert_true(n_args <= 8);
-  for (size_t i = 0; i < n_args; i++) at[i] = args[i].type;
-  jet_compile_options o = {.arg_types = at, .n_arg_types = n_args};
-  jet_executable *e;
-  JET_RETURN_IF_ERROR(jet_compile_ex(c, g, tf, n_tf, &o, &e, NULL));
-  size_t n = jet_executable_num_outputs(e);
-  assert_true(n >= 1 && n <= 4);
-  jet_result r[4];
-  memset(r, 0, sizeof r);
-  JET_RETURN_IF_ERROR(jet_execute_inline(e, args, n_args, r, n));
-  assert_int_equal(r[0].type.dtype, JET_F32);
-  *ty = r[0].type;
-  size_t m = r[0].nbytes / sizeof(float);
-  assert_true(m <= cap);
-  memcpy(out, r[0].data, m * sizeof(float));
-  jet_results_clear(r, n);
-  return NULL;
 }
 
 /* ---- pmap of ordinary functions vs per-shard runs ----------------------- */
@@ -104,7 +80,7 @@ static void test_elementwise(void **state) {
   float want[NDEV * 5];
   for (int k = 0; k < NDEV; k++) {
     jet_arg a = jet_arg_inline(&t5, xs + 5 * k);
-    JET_TEST_OK(run(f->client, g, NULL, 0, &a, 1, &ot, shard, 8));
+    JET_TEST_OK(jet_test_run_f32(f->client, g, NULL, 0, &a, 1, &ot, shard, 8));
     memcpy(want + 5 * k, shard, sizeof(float) * 5);
   }
   for (int i = 0; i < NDEV * 5; i++) {
@@ -119,7 +95,7 @@ static void test_elementwise(void **state) {
                           jet_tf_pmap("i", NULL, 0, NULL, 0, rev, NDEV, 0)};
   jet_arg a = jet_arg_inline(&t45, xs);
   for (int v = 0; v < 3; v++) {
-    JET_TEST_OK(run(f->client, g, &tfs[v], 1, &a, 1, &ot, got, MAXE));
+    JET_TEST_OK(jet_test_run_f32(f->client, g, &tfs[v], 1, &a, 1, &ot, got, MAXE));
     assert_true(jet_type_equal(&ot, &t45));
     for (int i = 0; i < NDEV * 5; i++) expect_close(got[i], want[i], 1e-6, "pmap elementwise", i);
   }
@@ -129,7 +105,7 @@ static void test_elementwise(void **state) {
   const jet_axis_spec one[1] = {JET_AXIS(1)};
   jet_transform t1 = jet_tf_pmap("i", one, 1, one, 1, NULL, 0, NDEV);
   a = jet_arg_inline(&t54, xt);
-  JET_TEST_OK(run(f->client, g, &t1, 1, &a, 1, &ot, got, MAXE));
+  JET_TEST_OK(jet_test_run_f32(f->client, g, &t1, 1, &a, 1, &ot, got, MAXE));
   assert_true(jet_type_equal(&ot, &t54));
   for (int k = 0; k < NDEV; k++)
     for (int e = 0; e < 5; e++)
@@ -139,7 +115,7 @@ static void test_elementwise(void **state) {
   jet_type t25 = tf32(2, d25);
   a = jet_arg_inline(&t25, xs);
   jet_transform t2 = jet_tf_pmap("i", NULL, 0, NULL, 0, NULL, 0, 0);
-  JET_TEST_OK(run(f->client, g, &t2, 1, &a, 1, &ot, got, MAXE));
+  JET_TEST_OK(jet_test_run_f32(f->client, g, &t2, 1, &a, 1, &ot, got, MAXE));
   assert_true(jet_type_equal(&ot, &t25));
   for (int i = 0; i < 10; i++) expect_close(got[i], want[i], 1e-6, "pmap of 2", i);
   jet_builder_destroy(b);
@@ -163,11 +139,13 @@ static void test_matmul(void **state) {
   const jet_axis_spec in[2] = {JET_AXIS(0), JET_AXIS_NONE};
   jet_transform p = jet_tf_pmap("i", in, 2, NULL, 0, NULL, 0, NDEV);
   jet_arg args[2] = {jet_arg_inline(&txs, xs), jet_arg_inline(&tw, wv)};
-  JET_TEST_OK(run(f->client, jet_builder_graph(b), &p, 1, args, 2, &ot, got, NDEV * M * N));
+  JET_TEST_OK(jet_test_run_f32(f->client, jet_builder_graph(b), &p, 1, args, 2, &ot, got,
+                               NDEV * M * N));
   assert_true(jet_type_equal(&ot, &tout));
   for (int k = 0; k < NDEV; k++) {
     jet_arg sa[2] = {jet_arg_inline(&ta, xs + k * M * K), jet_arg_inline(&tw, wv)};
-    JET_TEST_OK(run(f->client, jet_builder_graph(b), NULL, 0, sa, 2, &ot, shard, M * N));
+    JET_TEST_OK(jet_test_run_f32(f->client, jet_builder_graph(b), NULL, 0, sa, 2, &ot, shard,
+                                 M * N));
     for (int i = 0; i < M; i++)
       for (int j = 0; j < N; j++) {
         double s = 0;
@@ -258,7 +236,8 @@ static void test_collectives(void **state) {
       jet_type ot = {0};
       char what[80];
       snprintf(what, sizeof what, "%s over %d devices", coll_names[op], n);
-      jet_status st = run(f->client, jet_builder_graph(b), &p, 1, &a, 1, &ot, got, MAXE);
+      jet_status st = jet_test_run_f32(f->client, jet_builder_graph(b), &p, 1, &a, 1, &ot, got,
+                                       MAXE);
       if (st) {
         char msg[600];
         snprintf(msg, sizeof msg, "%s", jet_status_message(st));
@@ -292,7 +271,7 @@ static void test_doc_examples(void **state) {
     jet_value s = jet_psum(b, x, "i");
     jet_value y = v ? jet_div(b, x, s) : s;
     JET_TEST_OK(jet_builder_return(b, &y, 1));
-    JET_TEST_OK(run(f->client, jet_builder_graph(b), &p, 1, &a, 1, &ot, out, NDEV));
+    JET_TEST_OK(jet_test_run_f32(f->client, jet_builder_graph(b), &p, 1, &a, 1, &ot, out, NDEV));
     assert_true(jet_type_equal(&ot, &t4));
     for (int i = 0; i < NDEV; i++)
       expect_close(out[i], v ? i / 6.0 : 6.0, 1e-6, v ? "x / psum(x)" : "psum(x)", i);
@@ -314,14 +293,16 @@ static void test_errors(void **state) {
                      "devices are available (num_replicas=5)";
   jet_arg a = jet_arg_inline(&t55, xs);
   jet_transform p = jet_tf_pmap("i", NULL, 0, NULL, 0, NULL, 0, 5);
-  JET_TEST_FAILS(run(f->client, g, &p, 1, &a, 1, &ot, out, MAXE), JET_INVALID_ARGUMENT, five);
+  JET_TEST_FAILS(jet_test_run_f32(f->client, g, &p, 1, &a, 1, &ot, out, MAXE),
+                                  JET_INVALID_ARGUMENT, five);
   p = jet_tf_pmap("i", NULL, 0, NULL, 0, NULL, 0, 0);
-  JET_TEST_FAILS(run(f->client, g, &p, 1, &a, 1, &ot, out, MAXE), JET_INVALID_ARGUMENT, five);
+  JET_TEST_FAILS(jet_test_run_f32(f->client, g, &p, 1, &a, 1, &ot, out, MAXE),
+                                  JET_INVALID_ARGUMENT, five);
   /* A device that does not exist is named. */
   const uint32_t seven[1] = {7};
   a = jet_arg_inline(&t15, xs);
   p = jet_tf_pmap("i", NULL, 0, NULL, 0, seven, 1, 1);
-  JET_TEST_FAILS(run(f->client, g, &p, 1, &a, 1, &ot, out, MAXE), JET_INVALID_ARGUMENT,
+  JET_TEST_FAILS(jet_test_run_f32(f->client, g, &p, 1, &a, 1, &ot, out, MAXE), JET_INVALID_ARGUMENT,
                  "device 7 does not exist");
   jet_builder_destroy(b);
   /* A collective over a name no pmap binds. */
@@ -333,7 +314,7 @@ static void test_errors(void **state) {
   JET_TEST_OK(jet_builder_return(b, &y, 1));
   a = jet_arg_inline(&t43, xs);
   p = jet_tf_pmap("i", NULL, 0, NULL, 0, NULL, 0, NDEV);
-  JET_TEST_FAILS(run(f->client, jet_builder_graph(b), &p, 1, &a, 1, &ot, out, MAXE),
+  JET_TEST_FAILS(jet_test_run_f32(f->client, jet_builder_graph(b), &p, 1, &a, 1, &ot, out, MAXE),
                  JET_INVALID_ARGUMENT, "unbound axis name: j");
   jet_builder_destroy(b);
 }
@@ -509,14 +490,15 @@ static void test_data_parallel_sgd(void **state) {
   jet_transform p = jet_tf_pmap("i", in, 3, outn, 1, NULL, 0, NDEV);
   for (int step = 0; step < 3; step++) {
     jet_arg a1[3] = {jet_arg_inline(&tw, w1), jet_arg_inline(&tx, xs), jet_arg_inline(&ty, ys)};
-    JET_TEST_OK(run(f->client, jet_builder_graph(single), NULL, 0, a1, 3, &ot, out, MAXE));
+    JET_TEST_OK(jet_test_run_f32(f->client, jet_builder_graph(single), NULL, 0, a1, 3, &ot, out,
+                                 MAXE));
     assert_true(jet_type_equal(&ot, &tw));
     memcpy(w1, out, sizeof w1);
     /* The same batch split in 4 shards (the same memory, viewed
      * [4, LOCAL, ...]). */
     jet_arg a4[3] = {jet_arg_inline(&tw, w4), jet_arg_inline(&txs, xs),
                      jet_arg_inline(&tys, ys)};
-    JET_TEST_OK(run(f->client, jet_builder_graph(dp), &p, 1, a4, 3, &ot, out, MAXE));
+    JET_TEST_OK(jet_test_run_f32(f->client, jet_builder_graph(dp), &p, 1, a4, 3, &ot, out, MAXE));
     assert_true(jet_type_equal(&ot, &tw));
     memcpy(w4, out, sizeof w4);
     for (int k = 0; k < D; k++) expect_close(w4[k], w1[k], 1e-5, "data-parallel SGD", k);
@@ -525,7 +507,7 @@ static void test_data_parallel_sgd(void **state) {
   const jet_axis_spec out0[1] = {JET_AXIS(0)};
   p = jet_tf_pmap("i", in, 3, out0, 1, NULL, 0, NDEV);
   jet_arg a4[3] = {jet_arg_inline(&tw, w4), jet_arg_inline(&txs, xs), jet_arg_inline(&tys, ys)};
-  JET_TEST_OK(run(f->client, jet_builder_graph(dp), &p, 1, a4, 3, &ot, out, MAXE));
+  JET_TEST_OK(jet_test_run_f32(f->client, jet_builder_graph(dp), &p, 1, a4, 3, &ot, out, MAXE));
   assert_int_equal(ot.rank, 2);
   assert_int_equal(ot.dims[0], NDEV);
   for (int m = 1; m < NDEV; m++)
@@ -556,7 +538,7 @@ static void test_nested(void **state) {
                           jet_tf_pmap("i", NULL, 0, NULL, 0, NULL, 0, 2)};
   jet_arg a = jet_arg_inline(&t223, xs);
   jet_type ot = {0};
-  JET_TEST_OK(run(f->client, g, tfs, 2, &a, 1, &ot, got, MAXE));
+  JET_TEST_OK(jet_test_run_f32(f->client, g, tfs, 2, &a, 1, &ot, got, MAXE));
   assert_true(jet_type_equal(&ot, &t223));
   for (int i = 0; i < 2; i++)
     for (int j = 0; j < 2; j++)
@@ -569,7 +551,7 @@ static void test_nested(void **state) {
   /* 4 x 2 members: 8 logical devices, jetd has 4. */
   a = jet_arg_inline(&t423, xs);
   tfs[1] = jet_tf_pmap("i", NULL, 0, NULL, 0, NULL, 0, 4);
-  jet_status st = run(f->client, g, tfs, 2, &a, 1, &ot, got, MAXE);
+  jet_status st = jet_test_run_f32(f->client, g, tfs, 2, &a, 1, &ot, got, MAXE);
   assert_non_null(st);
   if (!strstr(jet_status_message(st), "requires 8 logical devices, but only 4 XLA devices are "
                                       "available (num_replicas=8)"))
@@ -580,7 +562,7 @@ static void test_nested(void **state) {
   tfs[0] = jet_tf_pmap("j", NULL, 0, NULL, 0, dv, 2, 2);
   tfs[1] = jet_tf_pmap("i", NULL, 0, NULL, 0, NULL, 0, 2);
   a = jet_arg_inline(&t223, xs);
-  st = run(f->client, g, tfs, 2, &a, 1, &ot, got, MAXE);
+  st = jet_test_run_f32(f->client, g, tfs, 2, &a, 1, &ot, got, MAXE);
   assert_non_null(st);
   if (jet_status_code(st) != JET_UNIMPLEMENTED ||
       !strstr(jet_status_message(st), "Nested pmap with explicit devices argument."))

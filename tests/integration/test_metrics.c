@@ -37,39 +37,6 @@
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static char *read_file(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  size_t cap = 1 << 16, len = 0;
-  char *buf = malloc(cap);
-  size_t n;
-  while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-    len += n;
-    if (cap - len < 1024) {
-      char *nb = realloc(buf, cap *= 2);
-      if (!nb) free(buf);
-      buf = nb;
-    }
-  }
-  fclose(f);
-  if (buf) buf[len] = '\0';
-  return buf;
-}
-
-/* The ADDRESS of the daemon's "jetd metrics on ADDRESS" line. */
-static void metrics_address(const jet_test_daemon *d, char *out, size_t cap) {
-  char *log = read_file(jet_test_daemon_log_path(d));
-  assert_non_null(log);
-  const char *p = strstr(log, "jetd metrics on ");
-  if (!p) fail_msg("no 'jetd metrics on' line in the daemon log");
-  p += strlen("jetd metrics on ");
-  size_t n = strcspn(p, "\r\n");
-  assert_true(n < cap);
-  memcpy(out, p, n);
-  out[n] = '\0';
-  free(log);
-}
-
 /* Sends `request` to HOST:PORT (IPv4) and reads the answer until the server
  * closes. Returns the malloc'd answer (NUL-terminated); *code = the status. */
 static char *http_raw(const char *addr, const char *request, size_t req_len, int *code) {
@@ -260,7 +227,7 @@ static int setup(void **state) {
                                      "--log-level",      "debug",       NULL};
   world *w = calloc(1, sizeof(*w));
   if (!w || jet_test_fixture_start(args, 1, &w->f) != 0) return -1;
-  metrics_address(w->f->daemon, w->maddr, sizeof w->maddr);
+  if (jet_test_daemon_metrics_address(w->f->daemon, w->maddr, sizeof w->maddr) != 0) return -1;
   /* Some traffic: devices, arrays, a compile (miss), the same again, an
    * Execute. */
   jet_client *c = w->f->client;
@@ -493,7 +460,7 @@ static void test_connection_bound(void **state) {
 
 static void test_json_log_lines(void **state) {
   world *w = *state;
-  char *log = read_file(jet_test_daemon_log_path(w->f->daemon));
+  char *log = jet_test_read_file(jet_test_daemon_log_path(w->f->daemon), NULL);
   assert_non_null(log);
   int objects = 0, completions = 0;
   for (char *line = strtok(log, "\n"); line; line = strtok(NULL, "\n")) {

@@ -24,36 +24,6 @@
 
 #define CHROMIUM "/usr/bin/chromium"
 
-static char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
-  if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-    free(buf);
-    buf = NULL;
-  }
-  fclose(f);
-  if (buf) buf[n] = '\0';
-  if (len) *len = (size_t)n;
-  return buf;
-}
-
-static void metrics_address(const jet_test_daemon *d, char *out, size_t cap) {
-  char *log = read_file(jet_test_daemon_log_path(d), NULL);
-  assert_non_null(log);
-  const char *p = strstr(log, "jetd metrics on ");
-  if (!p) fail_msg("no 'jetd metrics on' line in the daemon log");
-  p += strlen("jetd metrics on ");
-  size_t n = strcspn(p, "\r\n");
-  assert_true(n < cap);
-  memcpy(out, p, n);
-  out[n] = '\0';
-  free(log);
-}
-
 /* The text of the element with id `id` in the dumped DOM (static buffer);
  * fails the test when it is missing. */
 static const char *by_id(const char *dom, const char *id) {
@@ -105,7 +75,7 @@ static void test_status_page_in_chromium(void **state) {
   jet_test_fixture *f;
   assert_int_equal(jet_test_fixture_start(args, 1, &f), 0);
   char maddr[128], url[160];
-  metrics_address(f->daemon, maddr, sizeof maddr);
+  assert_int_equal(jet_test_daemon_metrics_address(f->daemon, maddr, sizeof maddr), 0);
   snprintf(url, sizeof url, "http://%s/", maddr);
 
   /* Some state: three arrays and a compiled kernel. */
@@ -179,7 +149,7 @@ static void test_status_page_in_chromium(void **state) {
                            "--virtual-time-budget=4000", shot_arg, url, NULL};
   assert_int_equal(jet_test_run_program(capture, NULL, 25000, &r), 0);
   size_t png_len = 0;
-  char *png = read_file(shot, &png_len);
+  char *png = jet_test_read_file(shot, &png_len);
   if (r.status != 0 || !png)
     fail_msg("chromium --screenshot: exit %d, no %s\nstderr: %.2000s", r.status, shot, r.err);
   assert_memory_equal(png, "\x89PNG\r\n\x1a\n", 8);

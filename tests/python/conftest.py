@@ -168,3 +168,19 @@ def jetd():
 @pytest.fixture
 def jetd_address(jetd):
     return jetd.address
+
+
+@pytest.fixture(scope="module")
+def jetd4(jetd):
+    """A module's own daemon with --devices 4, connected for the module's
+    tests (use it with pytestmark = pytest.mark.usefixtures("jetd4")); the
+    session's daemon is connected again afterwards."""
+    import jet
+    d = Daemon(["--devices", "4"])
+    jet.connect(d.address)
+    try:
+        yield d
+    finally:
+        jet.connect(jetd.address)
+        rc = d.stop()
+        assert rc == 0, "jetd --devices 4 exited with status %s; log %s" % (rc, d.log_path)

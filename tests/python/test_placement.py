@@ -15,20 +15,8 @@ import jet.errors
 import jet.numpy as jnp
 from jet import lax, pmap
 
-NDEV = 4
-
-
-@pytest.fixture(scope="module", autouse=True)
-def jetd4(jetd):
-    from conftest import Daemon
-    d = Daemon(["--devices", str(NDEV)])
-    jet.connect(d.address)
-    try:
-        yield d
-    finally:
-        jet.connect(jetd.address)
-        rc = d.stop()
-        assert rc == 0, "jetd --devices 4 exited with status %s; log %s" % (rc, d.log_path)
+NDEV = 4  # the jetd4 fixture's (conftest.py)
+pytestmark = pytest.mark.usefixtures("jetd4")
 
 
 def in_use():

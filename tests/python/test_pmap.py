@@ -12,7 +12,8 @@ import jet
 import jet.numpy as jnp
 from jet import grad, lax, pmap, vmap
 
-NDEV = 4
+NDEV = 4  # the jetd4 fixture's (conftest.py)
+pytestmark = pytest.mark.usefixtures("jetd4")
 F32_TOL = dict(rtol=2e-5, atol=2e-5)
 
 
@@ -23,19 +24,6 @@ def close(actual, expected, **tol):
 
 def rand(shape, seed=0):
     return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def jetd4(jetd):
-    from conftest import Daemon
-    d = Daemon(["--devices", str(NDEV)])
-    jet.connect(d.address)
-    try:
-        yield d
-    finally:
-        jet.connect(jetd.address)
-        rc = d.stop()
-        assert rc == 0, "jetd --devices 4 exited with status %s; log %s" % (rc, d.log_path)
 
 
 def test_devices():

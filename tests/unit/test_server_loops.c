@@ -22,6 +22,7 @@
 #include "compiler/lower.h"
 #include "compiler/passes/passes.h"
 #include "jet/text.h"
+#include "loop_graphs.h"
 #include "runtime/exec.h"
 #include "runtime/mem.h"
 #include "runtime/program.h"
@@ -516,21 +517,6 @@ static void test_no_allocation_per_iteration(void **state) {
 }
 
 /* ---- cancel and deadline ---- */
-
-static const char kEndless[] =
-    "graph e(%0: f32[4]) {\n"
-    "  %1, %2 = while %0, %0 : f32[4], f32[4] {\n"
-    "    graph c(%0: f32[4], %1: f32[4]) {\n"
-    "      %2 = constant[value=bool[]{true}] : bool[]\n"
-    "      return %2\n"
-    "    }\n"
-    "    graph b(%0: f32[4], %1: f32[4]) {\n"
-    "      %2 = add %0, %1 : f32[4]\n"
-    "      return %1, %2\n"
-    "    }\n"
-    "  }\n"
-    "  return %1\n"
-    "}\n";
 
 typedef struct runner {
   const compiled *c;

@@ -32,6 +32,7 @@
 
 #include "vmap_check.h"
 #include "transforms/transforms.h"
+#include "ops_elsewhere.h"
 
 #define T(dt, ...) ADC_T(dt, __VA_ARGS__)
 #define TS(dt) ADC_S(dt)
@@ -963,22 +964,6 @@ static int run_case(size_t k, jet_dtype dt, int *n_checks) {
   }
   jet_graph_destroy(f);
   return fails;
-}
-
-/* Ops whose rules are checked by a test of their own instead of a case
- * here (a pmap node carries a body graph the case tables cannot build). */
-static const struct {
-  jet_op op;
-  const char *where;
-} k_elsewhere[] = {
-    {JET_OP_PMAP, "test_server_pmap_ad.c (jvp/vjp/grad/jacfwd/jacrev/hessian and vmap of "
-                  "pmap nodes against finite differences and per-element runs)"},
-};
-
-static bool elsewhere(jet_op op) {
-  for (size_t k = 0; k < sizeof k_elsewhere / sizeof k_elsewhere[0]; k++)
-    if (k_elsewhere[k].op == op) return true;
-  return false;
 }
 
 static void every_op_has_a_case(void **state) {
